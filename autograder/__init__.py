@@ -1,0 +1,1 @@
+"""Instructors' grading toolkit around nbgrader (see autograder/README.md)."""
