@@ -1,0 +1,35 @@
+"""The experiments the book (chapters 5 and 6) and the notebooks 04 and 06 run.
+
+* :mod:`.gradient_flow`: gradient and hidden-state norms of deep Pre-LN and Post-LN stacks
+  at initialisation (Xiong et al. 2020).
+* :mod:`.warmup`: short training runs showing that Post-LN needs learning-rate warmup.
+"""
+
+from .gradient_flow import (
+    FlowResult,
+    depth_sweep,
+    gradient_flow,
+    identity_jacobian_gap,
+    lemma2_bounds,
+    make_model,
+    xavier_init_,
+    zero_residual_branches_,
+)
+from .warmup import DEFAULTS, QUICK, TrainResult, compare, lr_at, train
+
+__all__ = [
+    "make_model",
+    "xavier_init_",
+    "FlowResult",
+    "gradient_flow",
+    "depth_sweep",
+    "identity_jacobian_gap",
+    "zero_residual_branches_",
+    "lemma2_bounds",
+    "lr_at",
+    "TrainResult",
+    "train",
+    "compare",
+    "DEFAULTS",
+    "QUICK",
+]

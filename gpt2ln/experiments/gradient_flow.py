@@ -1,0 +1,201 @@
+"""Gradients at initialisation: why Post-LN needs warmup and Pre-LN does not (Xiong et al. 2020).
+
+Xiong et al., "On Layer Normalization in the Transformer Architecture" (ICML 2020), show
+that at initialisation
+
+* in Post-LN the gradient of the last FFN weight ``W^{2,L}`` does not shrink with depth,
+  and per-layer gradients grow toward the top of the stack (Fig. 3): the layers next to
+  the output get the largest updates, so a large learning rate at step 0 is unsafe;
+* in Pre-LN the residual stream is a sum of branch outputs, so ``E||x_l||^2`` grows
+  linearly with ``l`` (Lemma 2), the final LayerNorm divides by ``||x_L|| ~ sqrt(L)``,
+  and every layer's gradient is about ``1/sqrt(L)`` of the Post-LN one and flat across
+  layers (Theorem 1).
+
+Everything here is one forward and one backward pass of a fresh model on random tokens:
+no optimiser, no data. The "xavier" initialisation is the setting of the paper; the
+"gpt2" initialisation (``N(0, 0.02)``, residual projections shrunk by ``1/sqrt(2L)``)
+is GPT-2's own, and shows how a different init changes the picture.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+from tqdm.auto import tqdm
+
+from ..config import GPTConfig
+from ..model import GPT2, lm_loss
+
+INITS = ("xavier", "gpt2")
+
+
+def xavier_init_(model: GPT2) -> None:
+    """Re-initialise ``model`` as in Xiong et al. (their fairseq setup).
+
+    * every ``nn.Linear`` weight: Xavier-normal, ``std = sqrt(2 / (fan_in + fan_out))``;
+      biases zero. ``c_attn`` is one (3C, C) matrix, which gives q, k and v each the
+      variance ``1 / (2C)``: the same as fairseq's separate q/k/v projections with
+      gain ``1/sqrt(2)``.
+    * the embeddings ``wte`` and ``wpe``: ``N(0, 1/2)`` each, so their sum, the input
+      ``x_0`` of the first block, has unit variance per coordinate (``E||x_0||^2 = d``),
+      the assumption of Lemma 2. (fairseq gets there with ``N(0, 1/d)`` embeddings
+      multiplied by ``sqrt(d)``; GPT-2's forward has no such multiplier.)
+    * LayerNorm gains one, biases zero (unchanged).
+    """
+    for module in model.modules():
+        if isinstance(module, nn.Linear) and module is not model.lm_head:  # lm_head is tied to wte
+            nn.init.xavier_normal_(module.weight)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+    nn.init.normal_(model.wte.weight, std=math.sqrt(0.5))
+    nn.init.normal_(model.wpe.weight, std=math.sqrt(0.5))
+
+
+def make_model(
+    norm: str,
+    n_layer: int,
+    *,
+    n_embd: int = 64,
+    n_head: int = 4,
+    vocab_size: int = 256,
+    n_positions: int = 128,
+    init: str = "xavier",
+    seed: int = 0,
+) -> GPT2:
+    """A fresh, deterministic ``GPT2`` with Pre-LN (``norm="pre"``) or Post-LN blocks.
+
+    ``init="gpt2"`` keeps GPT-2's own initialisation; ``init="xavier"`` applies
+    :func:`xavier_init_`. The global random state is left untouched: the same arguments
+    always give the same weights.
+    """
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    cfg = GPTConfig(vocab_size=vocab_size, n_positions=n_positions, n_embd=n_embd, n_layer=n_layer, n_head=n_head)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = GPT2(cfg, norm=norm)
+        if init == "xavier":
+            xavier_init_(model)
+    return model
+
+
+@dataclass
+class FlowResult:
+    """What one forward + backward pass at initialisation measured, layer by layer."""
+
+    norm: str
+    n_layer: int
+    init: str
+    grad_norms: list[float]  # len L: ||d loss / d W^{2,l}||_F, W^{2,l} = h[l].mlp.c_proj.weight
+    block_grad_norms: list[float]  # len L: norm of the gradient of all of block l's parameters
+    hidden_norms: list[float]  # len L+1: mean over tokens of ||x_l||^2 / n_embd
+    loss: float = float("nan")  # the loss the gradients are of (about ln(vocab_size) or more)
+    n_embd: int = 64
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def top_bottom_ratio(self) -> float:
+        """Gradient norm of the last layer's ``W^2`` over the first layer's (Fig. 3 a/b)."""
+        return self.grad_norms[-1] / self.grad_norms[0]
+
+    @property
+    def last_grad_norm(self) -> float:
+        """Gradient norm of ``W^{2,L}``, the quantity Theorem 1 bounds (Fig. 3 c/d)."""
+        return self.grad_norms[-1]
+
+
+def lemma2_bounds(n_layer: int) -> tuple[list[float], list[float]]:
+    """Xiong et al.'s Lemma 2 for Pre-LN, in units of ``d``: ``1 + l/2 <= E||x_l||^2 / d <= 1 + 3l/2``.
+
+    The lemma counts one residual branch per layer (an FFN, width ``d``, ReLU). Here a
+    block has two branches (attention and a 4x GELU MLP); see the module docstring of
+    this file and the numbers in the book for how the measured growth compares.
+    """
+    lower = [1 + l / 2 for l in range(n_layer + 1)]
+    upper = [1 + 3 * l / 2 for l in range(n_layer + 1)]
+    return lower, upper
+
+
+def _grad_norm(params) -> float:
+    squares = [p.grad.pow(2).sum() for p in params if p.grad is not None]
+    return math.sqrt(float(sum(squares))) if squares else 0.0
+
+
+def gradient_flow(
+    norm: str,
+    n_layer: int,
+    *,
+    n_embd: int = 64,
+    n_head: int = 4,
+    seq_len: int = 32,
+    batch_size: int = 8,
+    init: str = "xavier",
+    seed: int = 0,
+    vocab_size: int = 256,
+) -> FlowResult:
+    """One forward + backward of ``lm_loss`` on random tokens; per-layer gradient and hidden norms.
+
+    Inputs and targets are independent uniform random tokens (seeded): at initialisation
+    the model knows nothing, so the data does not matter, only the architecture does.
+    """
+    model = make_model(
+        norm, n_layer, n_embd=n_embd, n_head=n_head, vocab_size=vocab_size,
+        n_positions=max(128, seq_len), init=init, seed=seed,
+    )
+    gen = torch.Generator().manual_seed(seed + 1)
+    idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+    targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+
+    hidden = []  # x_0 (after the embeddings), then each block's output, each (B, T, C)
+
+    def record(_module, _inputs, output):
+        hidden.append(output.detach())
+
+    hooks = [model.drop.register_forward_hook(record)]
+    hooks += [block.register_forward_hook(record) for block in model.h]
+    loss = lm_loss(model(idx), targets)
+    for hook in hooks:
+        hook.remove()
+    loss.backward()
+
+    return FlowResult(
+        norm=norm,
+        n_layer=n_layer,
+        init=init,
+        grad_norms=[block.mlp.c_proj.weight.grad.norm().item() for block in model.h],
+        block_grad_norms=[_grad_norm(block.parameters()) for block in model.h],
+        hidden_norms=[x.pow(2).sum(-1).mean().item() / n_embd for x in hidden],
+        loss=loss.item(),
+        n_embd=n_embd,
+    )
+
+
+def depth_sweep(norm: str, depths=(6, 12, 24), **kw) -> list[FlowResult]:
+    """:func:`gradient_flow` at each depth (same seed, so only the depth changes)."""
+    return [gradient_flow(norm, L, **kw) for L in tqdm(depths, desc=f"{norm}-LN depth sweep", leave=False)]
+
+
+def zero_residual_branches_(block: nn.Module) -> nn.Module:
+    """Zero both ``c_proj`` layers (weights and biases): each sub-layer then outputs exactly 0."""
+    with torch.no_grad():
+        for proj in (block.attn.c_proj, block.mlp.c_proj):
+            proj.weight.zero_()
+            if proj.bias is not None:
+                proj.bias.zero_()
+    return block
+
+
+def identity_jacobian_gap(block: nn.Module, x: torch.Tensor) -> float:
+    """``||J - I||_F / ||I||_F`` for the Jacobian ``J`` of ``block`` at input ``x`` (B, T, C).
+
+    A Pre-LN block is ``x + f(LN(x))``: with its residual branches switched off
+    (:func:`zero_residual_branches_`) it is exactly the identity, gap 0.0. A Post-LN block
+    with the same branches off is still ``LN(LN(x))``, which is not the identity: the
+    gradient must pass through the LayerNorms, never around them.
+    """
+    n = x.numel()
+    jac = torch.autograd.functional.jacobian(lambda t: block(t), x)  # (B, T, C, B, T, C)
+    jac = jac.reshape(n, n)
+    eye = torch.eye(n, dtype=jac.dtype)
+    return ((jac - eye).norm() / eye.norm()).item()
