@@ -1,0 +1,88 @@
+"""The command line: release, grade, feedback, export, check."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .engine.course import REPO_ROOT
+
+
+def _grade(args) -> int:
+    from .engine.batch import grade_class
+
+    out = args.out or Path("grading") / args.assignment
+    report = grade_class(args.assignment, args.submissions, out, args.source, args.workers, args.force)
+    failed = [s for s in report["students"] if s["status"] == "failed"]
+    graded = len(report["students"]) - len(failed)
+    print(f"{graded} graded, {len(failed)} failed; report: {out / 'report.json'}, grades: {out / 'grades.csv'}")
+    for student in failed:
+        print(f"  FAILED {student['student']}: {student['error']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _feedback(args) -> int:
+    from .engine.feedback import generate_feedback
+
+    out = args.out or Path("grading") / args.assignment
+    problems = generate_feedback(out, args.assignment)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _export(args) -> int:
+    from .engine.course import Course
+    from .engine.export import export_csv
+
+    out = args.out or Path("grading") / args.assignment
+    print(export_csv(Course(out.resolve(), args.assignment), args.to))
+    return 0
+
+
+def _check(args) -> int:
+    from .check import check_notebook
+
+    return check_notebook(args.notebook, timeout=args.timeout)
+
+
+def _release(args) -> int:
+    from .release import release
+
+    release(args.assignments or None)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # nbgrader's alembic
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="generate notebooks/ from solutions/ (nbgrader generate_assignment)")
+    release.add_argument("assignments", nargs="*", help="assignment ids (default: all six)")
+    release.set_defaults(run=_release)
+
+    grade = commands.add_parser("grade", help="grade a folder of submissions")
+    grade.add_argument("assignment")
+    grade.add_argument("submissions", type=Path, help="SUBMISSIONS/<student>/<assignment>.ipynb or nbgrader's layout")
+    grade.add_argument("--workers", type=int, default=1)
+    grade.add_argument("--out", type=Path, help="the grading folder (default: grading/ASSIGNMENT)")
+    grade.add_argument("--source", type=Path, default=REPO_ROOT / "solutions", help="the nbgrader source folder")
+    grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    grade.set_defaults(run=_grade)
+
+    for name, run, text in (("feedback", _feedback, "feedback HTML"), ("export", _export, "grades.csv")):
+        command = commands.add_parser(name, help=f"write {text} for a graded assignment")
+        command.add_argument("assignment")
+        command.add_argument("--out", type=Path, help="the grading folder (default: grading/ASSIGNMENT)")
+        if name == "export":
+            command.add_argument("--to", type=Path, help="the CSV file (default: OUT/grades.csv)")
+        command.set_defaults(run=run)
+
+    check = commands.add_parser("check", help="run a notebook's visible tests; exit 1 when one fails")
+    check.add_argument("notebook", type=Path)
+    check.add_argument("--timeout", type=int, default=120, help="seconds per cell")
+    check.set_defaults(run=_check)
+
+    args = parser.parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,114 @@
+"""Grading a whole class: N workers, each with its own sandbox, resumable after ``kill -9``.
+
+Every submission ends as ``graded`` or ``failed`` (with a reason) in report.json; a submission
+whose result is already recorded (same notebook bytes) is not graded again, so running the
+same command after a crash grades each remaining submission exactly once.
+"""
+
+import ctypes
+import json
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..sandbox import bwrap
+from ..sandbox.kernels import ForkServer
+from . import results
+from .course import Course, find_submissions, prepare, stage
+from .worker import fingerprint, grade_submission, record
+
+FIRST_SANDBOX_UID = 61000  # each worker's kernels run as their own unprivileged uid
+
+_fork_server: ForkServer | None = None
+
+
+def _init_worker(course: Course, counter, limits: bwrap.Limits) -> None:
+    """Start this worker's sandbox; die with the parent (a killed batch leaves nothing running)."""
+    global _fork_server
+    ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    _fork_server = ForkServer(course.state / "run" / f"w{index}", FIRST_SANDBOX_UID + index, limits).__enter__()
+
+
+def _grade(course: Course, student: str, submission_hash: str) -> dict:
+    result = grade_submission(course, student)
+    record(course, result, submission_hash)
+    return result
+
+
+def recorded(course: Course) -> dict[str, dict]:
+    """student -> {"hash", "result"} for every submission already graded in this folder."""
+    folder = course.state / "results"
+    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))} if folder.exists() else {}
+
+
+def grade_class(
+    assignment: str,
+    submissions: Path,
+    out: Path,
+    source_dir: Path,
+    workers: int = 1,
+    force: bool = False,
+    limits: bwrap.Limits | None = None,
+) -> dict:
+    course = Course(out.resolve(), assignment)
+    prepare(course, source_dir.resolve())
+    found = find_submissions(submissions.resolve(), assignment)
+    done = recorded(course)
+    todo: dict[str, str] = {}
+    for student, notebook in found.items():
+        if notebook is None:
+            if student not in done:
+                record(course, results.failed(student, f"no {assignment}.ipynb in the submission folder"), "")
+            continue
+        submission_hash = fingerprint(notebook)
+        if not force and done.get(student, {}).get("hash") == submission_hash:
+            continue
+        stage(course, student, notebook)
+        todo[student] = submission_hash
+
+    progress = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not todo)
+    remaining = dict(todo)
+    for _attempt in range(3):  # a worker that died takes its pool down: start a new pool for the rest
+        if not remaining:
+            break
+        counter = multiprocessing.get_context("fork").Value("i", 0)
+        try:
+            with ProcessPoolExecutor(
+                max_workers=max(1, min(workers, len(remaining))),
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker,
+                initargs=(course, counter, limits or bwrap.Limits()),
+            ) as pool:
+                futures = {pool.submit(_grade, course, s, h): s for s, h in sorted(remaining.items())}
+                for future in as_completed(futures):
+                    future.result()
+                    remaining.pop(futures[future])
+                    progress.update()
+        except BrokenProcessPool:
+            continue
+    for student, submission_hash in remaining.items():  # never lose anyone
+        failure = results.failed(student, "the grading worker died repeatedly on this submission")
+        record(course, failure, submission_hash)
+    progress.close()
+    report = write_report(course)
+    from .export import export_csv
+
+    export_csv(course)
+    return report
+
+
+def write_report(course: Course) -> dict:
+    students = [entry["result"] for _, entry in sorted(recorded(course).items())]
+    report = {"assignment": course.assignment, "students": students}
+    temporary = course.root / "report.json.tmp"
+    temporary.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
+    os.replace(temporary, course.root / "report.json")
+    return report

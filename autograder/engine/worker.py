@@ -1,0 +1,147 @@
+"""Grading one submission in a long-lived worker process, with nbgrader's own converter.
+
+``nbgrader autograde`` pays ~2 s of start-up per invocation and ~1.5 s per fresh kernel; a
+worker imports nbgrader once, keeps a sandboxed fork server of warm kernels, and runs
+nbgrader's Autograde converter for one student at a time (the same preprocessors, plus the
+intake repair first and the sandboxed, robust executor). Every failure is caught and becomes
+``status: failed`` with a reason, so the batch never stops.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import traceback
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.writers import FilesWriter
+from nbgrader.api import Gradebook
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
+from . import results
+from .course import Course
+from .execute import SandboxedExecute
+from .intake import RepairSubmission
+from .lock import GradebookLock
+
+
+class BatchAutograde(Autograde):
+    """nbgrader's Autograde with the intake repair first and the sandboxed executor."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sanitize_preprocessors = [
+            RepairSubmission,
+            ClearOutput,
+            DeduplicateIds,
+            OverwriteKernelspec,
+            OverwriteCells,
+            CheckCellMetadata,
+        ]
+        self.autograde_preprocessors = [
+            SandboxedExecute,
+            IgnorePattern,
+            ClearMetadataPreprocessor,
+            LimitOutput,
+            SaveAutoGrades,
+            AssignLatePenalties,
+            CheckCellMetadata,
+        ]
+        self.collected: dict = {}
+
+    def write_single_notebook(self, output, resources) -> None:
+        self.collected.update(resources.get("autograder", {}))
+        super().write_single_notebook(output, resources)
+
+    def grade(self, student: str) -> None:
+        """nbgrader's convert_notebooks for one student, letting exceptions out (the caller records them)."""
+        self.init_notebooks()
+        self.writer = FilesWriter(parent=self, config=self.config)
+        self.exporter = self.exporter_class(parent=self, config=self.config)
+        (folder,) = self.assignments
+        self.notebooks = sorted(self.assignments[folder])
+        self.init_destination(self.coursedir.assignment_id, student)
+        self.init_assignment(self.coursedir.assignment_id, student)
+        for notebook in self.notebooks:
+            self.convert_single_notebook(notebook)
+        self.set_permissions(self.coursedir.assignment_id, student)
+
+
+def fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _max_score(course: Course) -> float | None:
+    try:
+        with Gradebook(course.db_url) as gradebook:
+            return float(gradebook.find_assignment(course.assignment).max_score)
+    except Exception:
+        return None
+
+
+def grade_submission(course: Course, student: str) -> dict:
+    """Grade one staged submission; returns its report entry (and records it, see :func:`record`)."""
+    path = course.submitted(student)
+    if not path.exists():
+        return results.failed(student, f"no {course.assignment}.ipynb was submitted", max_score=_max_score(course))
+    try:
+        nbformat.validate(nbformat.read(path, as_version=4))
+    except Exception as error:  # corrupt JSON, or not a notebook at all
+        reason = f"the notebook could not be read ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        return results.failed(student, reason, max_score=_max_score(course))
+    config = course.config()
+    config.RepairSubmission.release_notebook = str(course.release_notebook())
+    converter = BatchAutograde(coursedir=course.coursedir(student), config=config)
+    converter.force = True
+    log = []
+    converter.log.handlers = []
+    converter.log.addHandler(_ListHandler(log))
+    cwd = os.getcwd()
+    os.chdir(course.root)
+    try:
+        with GradebookLock(course.state / "gradebook.lock"):
+            converter.grade(student)
+            return results.graded(course, student, converter.collected.get("integrity", []))
+    except Exception as error:
+        errors = [line for line in log if line.startswith("ERROR")]
+        reason = f"{type(error).__name__}: {error}".strip()
+        detail = errors[-1] if errors else traceback.format_exc().strip().splitlines()[-1]
+        flags = converter.collected.get("integrity")
+        return results.failed(student, f"grading failed: {reason} ({detail[:300]})", flags, _max_score(course))
+    finally:
+        os.chdir(cwd)
+
+
+def record(course: Course, result: dict, submission_hash: str) -> None:
+    """Write the result atomically, then journal it: a result file means "graded, don't redo"."""
+    result_file = course.state / "results" / f"{result['student']}.json"
+    result_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = result_file.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"hash": submission_hash, "result": result}, indent=1))
+    os.replace(temporary, result_file)
+    with open(course.state / "journal.log", "a") as journal:
+        journal.write(f"{result['status']} {result['student']} {submission_hash}\n")
+
+
+class _ListHandler(logging.Handler):
+    """Keeps nbgrader's warnings and errors, to give a failure its reason."""
+
+    def __init__(self, lines: list):
+        super().__init__(logging.WARNING)
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname}: {record.getMessage()}")

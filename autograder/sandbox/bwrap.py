@@ -1,0 +1,92 @@
+"""The sandbox's command line: what a submission's kernel may see and do.
+
+bubblewrap (Debian's ``bwrap``) is run as root without a user namespace, so that the kernel
+can then drop to an unprivileged uid of its own with ``setpriv``: the process-count limit
+(RLIMIT_NPROC) is not enforced for root, and a per-worker uid keeps one worker's fork bomb
+from starving the other. Inside there is no network (``--unshare-net``; Jupyter talks to the
+kernel over unix sockets), a private pid namespace (the fork server cleans up with
+``kill(-1)``), and only these paths: ``/usr`` (the system libraries), the interpreter, the
+venv, the ``gpt2ln`` package, the tokenizer cache and corpus (read-only), the fork server's
+own file, and one run folder for the connection files. Not the solutions, not the
+gradebook, not other submissions: they are simply not there.
+"""
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import gpt2ln
+
+REPO_ROOT = Path(gpt2ln.__file__).resolve().parent.parent
+ZYGOTE = Path(__file__).resolve().parent / "zygote.py"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-kernel limits. The memory limit is on address space, which torch alone uses ~1.5 GB of."""
+
+    memory_bytes: int = 6 * 2**30
+    cpu_seconds: int = 300
+    wall_seconds: float = 600.0
+    processes: int = 64
+
+
+def available() -> bool:
+    return shutil.which("bwrap") is not None and shutil.which("setpriv") is not None and os.geteuid() == 0
+
+
+def _readonly_paths() -> list[Path]:
+    """The interpreter, the venv, the course package, and the data the notebooks read."""
+    venv = Path(sys.prefix)
+    interpreter = Path(sys.base_prefix)
+    paths = [interpreter, venv, REPO_ROOT / "gpt2ln", ZYGOTE]
+    data = Path(os.environ.get("GPT2LN_DATA_DIR") or REPO_ROOT / "data")
+    paths += [data / "tiktoken", data / "shakespeare.txt"]
+    return [p.resolve() for p in paths if p.exists()]
+
+
+def _mkdirs(path: Path, made: set[Path]) -> list[str]:
+    """bwrap creates missing parents as 0700 root-owned; make them traversable for the kernel's uid."""
+    args = []
+    for parent in reversed(path.parents):
+        if parent in (Path("/"), Path("/tmp")) or parent in made or str(parent).startswith("/usr"):
+            continue
+        made.add(parent)
+        args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def command(run_dir: Path, uid: int, limits: Limits) -> list[str]:
+    """The argv that starts the fork server in a fresh sandbox, listening on ``run_dir/zygote.sock``."""
+    made: set[Path] = set()
+    argv = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    argv += ["--die-with-parent", "--new-session", "--cap-add", "CAP_SETUID,CAP_SETGID"]
+    argv += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"]
+    argv += ["--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"] if Path("/etc/ld.so.cache").exists() else []
+    for path in _readonly_paths():
+        argv += _mkdirs(path, made) + ["--ro-bind", str(path), str(path)]
+    argv += _mkdirs(run_dir, made) + ["--bind", str(run_dir), str(run_dir)]
+    data = Path(os.environ.get("GPT2LN_DATA_DIR") or REPO_ROOT / "data").resolve()
+    env = {
+        "HOME": "/tmp/work/home",
+        "MPLCONFIGDIR": "/tmp/work/home/.matplotlib",
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+        "GPT2LN_DATA_DIR": str(data),
+        "TIKTOKEN_CACHE_DIR": str(data / "tiktoken"),
+        "OMP_NUM_THREADS": "1",  # one core per worker: N workers on N cores
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LANG": "C.UTF-8",
+    }
+    argv += ["--clearenv"]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    argv += ["--chdir", "/tmp"]
+    argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+    argv += [str(Path(sys.prefix) / "bin" / "python"), "-I", str(ZYGOTE), str(run_dir / "zygote.sock")]
+    argv += [json.dumps(asdict(limits))]
+    return argv

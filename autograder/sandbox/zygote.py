@@ -1,0 +1,164 @@
+"""The fork server: a pre-warmed Python inside the sandbox that forks one Jupyter kernel per submission.
+
+A fresh kernel that imports torch costs about 1.5 s of CPU; forking a process that already
+imported torch, numpy, matplotlib, gpt2ln and ipykernel costs a few milliseconds. Each forked
+kernel gets resource limits (memory, CPU time, processes), a wall-time limit and an empty
+working folder. Between two submissions every leftover process of the previous one is killed
+(``kill(-1)`` inside the sandbox's own pid namespace) and the scratch space is wiped, so no
+submission sees what another one left behind.
+
+Protocol on the unix socket (one JSON object per line), per kernel:
+    shim -> zygote  {"argv": [...ipykernel arguments...]}
+    zygote -> shim  {"pid": 12}
+    shim -> zygote  {"signal": 2}            (any number of times: interrupts)
+    zygote -> shim  {"exit": -9}             (when the kernel ended; then the socket closes)
+If the shim goes away (it was killed), the kernel is killed too.
+
+Runs as ``python zygote.py SOCKET LIMITS_JSON`` with nothing but the standard library and
+the venv: it must not import the autograder (which is not inside the sandbox).
+"""
+
+import json
+import os
+import resource
+import selectors
+import shutil
+import signal
+import socket
+import sys
+import time
+
+SCRATCH = "/tmp/work"  # the writable tmpfs of the sandbox; wiped between kernels
+
+
+def warm_up() -> None:
+    """Import what every notebook imports, without starting any thread (fork must stay safe)."""
+    import matplotlib  # noqa: F401
+    import numpy  # noqa: F401
+    import tiktoken  # noqa: F401
+    import torch  # noqa: F401
+    from ipykernel import ipkernel, zmqshell  # noqa: F401 (the kernel's shell, debugger and history)
+    from ipykernel.kernelapp import IPKernelApp  # noqa: F401
+    from IPython.core import interactiveshell  # noqa: F401
+
+    import gpt2ln  # noqa: F401
+
+    try:  # the course's checks, when the notebooks use them
+        import gpt2ln.grading  # noqa: F401
+    except ImportError:
+        pass
+
+
+def wipe_leftovers() -> None:
+    """Kill every process of earlier kernels (all but us and the sandbox's init) and empty the scratch."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    while True:  # reap them
+        try:
+            if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                break
+        except ChildProcessError:
+            break
+    shutil.rmtree(SCRATCH, ignore_errors=True)
+    for folder in (SCRATCH, os.environ["HOME"], os.environ["MPLCONFIGDIR"]):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+
+
+def run_kernel(argv: list[str], limits: dict) -> None:
+    """In the forked child: apply the limits and become an ipykernel (never returns)."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    memory = int(limits["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    nproc = int(limits["processes"])
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    os.chdir(SCRATCH)
+    sys.argv = ["ipykernel_launcher", *argv]
+    from ipykernel.kernelapp import IPKernelApp
+
+    IPKernelApp.launch_instance()
+    os._exit(0)
+
+
+class Kernel:
+    """One forked kernel and the shim connection that owns it."""
+
+    def __init__(self, conn: socket.socket, pid: int, wall_seconds: float):
+        self.conn, self.pid = conn, pid
+        self.deadline = time.monotonic() + wall_seconds
+        self.buffer = b""
+
+    def send(self, message: dict) -> None:
+        try:
+            self.conn.sendall((json.dumps(message) + "\n").encode())
+        except OSError:
+            pass
+
+
+def serve(socket_path: str, limits: dict) -> None:
+    warm_up()
+    wipe_leftovers()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(8)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    kernels: dict[int, Kernel] = {}  # fd -> kernel
+    print("ready", flush=True)
+    while True:
+        for key, _ in selector.select(timeout=0.1):
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                request = json.loads(conn.makefile().readline())
+                if not kernels:
+                    wipe_leftovers()
+                pid = os.fork()
+                if pid == 0:
+                    listener.close()
+                    conn.close()
+                    run_kernel(request["argv"], limits)
+                kernel = Kernel(conn, pid, float(limits["wall_seconds"]))
+                kernel.send({"pid": pid})
+                kernels[conn.fileno()] = kernel
+                selector.register(conn, selectors.EVENT_READ)
+            else:
+                kernel = kernels[key.fd]
+                data = kernel.conn.recv(4096)
+                if not data:  # the shim is gone: so is its kernel
+                    _kill(kernel.pid)
+                    continue
+                kernel.buffer += data
+                while b"\n" in kernel.buffer:
+                    line, kernel.buffer = kernel.buffer.split(b"\n", 1)
+                    _kill(kernel.pid, json.loads(line)["signal"])
+        for fd, kernel in list(kernels.items()):
+            if time.monotonic() > kernel.deadline:
+                _kill(kernel.pid)
+            try:
+                pid, status = os.waitpid(kernel.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = kernel.pid, -signal.SIGKILL
+            if pid:
+                kernel.send({"exit": os.waitstatus_to_exitcode(status) if status >= 0 else status})
+                selector.unregister(kernel.conn)
+                kernel.conn.close()
+                del kernels[fd]
+                if not kernels:
+                    wipe_leftovers()
+
+
+def _kill(pid: int, signum: int = signal.SIGKILL) -> None:
+    try:
+        os.killpg(pid, signum) if signum == signal.SIGKILL else os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], json.loads(sys.argv[2]))
