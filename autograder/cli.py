@@ -12,7 +12,8 @@ def _grade(args) -> int:
     from .engine.batch import grade_class
 
     out = args.out or Path("grading") / args.assignment
-    report = grade_class(args.assignment, args.submissions, out, args.source, args.workers, args.force)
+    report = grade_class(args.assignment, args.submissions, out, args.source, args.workers, args.force,
+                          cell_timeout=args.cell_timeout)
     failed = [s for s in report["students"] if s["status"] == "failed"]
     graded = len(report["students"]) - len(failed)
     print(f"{graded} graded, {len(failed)} failed; report: {out / 'report.json'}, grades: {out / 'grades.csv'}")
@@ -25,10 +26,10 @@ def _feedback(args) -> int:
     from .engine.feedback import generate_feedback
 
     out = args.out or Path("grading") / args.assignment
-    problems = generate_feedback(out, args.assignment)
-    for problem in problems:
-        print(f"  {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    for note in generate_feedback(out, args.assignment):
+        print(f"  {note}", file=sys.stderr)
+    print(f"feedback: {out / 'feedback'}")
+    return 0
 
 
 def _export(args) -> int:
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--out", type=Path, help="the grading folder (default: grading/ASSIGNMENT)")
     grade.add_argument("--source", type=Path, default=REPO_ROOT / "solutions", help="the nbgrader source folder")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
+    grade.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (nbgrader's default: 30)")
     grade.set_defaults(run=_grade)
 
     for name, run, text in (("feedback", _feedback, "feedback HTML"), ("export", _export, "grades.csv")):

@@ -4,3 +4,8 @@
 c.CourseDirectory.source_directory = "solutions"  # noqa: F821
 c.CourseDirectory.release_directory = "notebooks"  # noqa: F821
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}  # noqa: F821
+# Feedback without the hidden tests' source (nbgrader issue #917); see autograder/engine/feedback.py.
+from autograder.engine.feedback import FEEDBACK_PREPROCESSORS  # noqa: E402
+
+c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS  # noqa: F821
+c.ExportApp.plugin_class = "autograder.engine.export.StatusCsvExportPlugin"  # noqa: F821

@@ -37,8 +37,8 @@ def _init_worker(course: Course, counter, limits: bwrap.Limits) -> None:
     _fork_server = ForkServer(course.state / "run" / f"w{index}", FIRST_SANDBOX_UID + index, limits).__enter__()
 
 
-def _grade(course: Course, student: str, submission_hash: str) -> dict:
-    result = grade_submission(course, student)
+def _grade(course: Course, student: str, submission_hash: str, cell_timeout: int) -> dict:
+    result = grade_submission(course, student, cell_timeout)
     record(course, result, submission_hash)
     return result
 
@@ -57,6 +57,7 @@ def grade_class(
     workers: int = 1,
     force: bool = False,
     limits: bwrap.Limits | None = None,
+    cell_timeout: int = 30,
 ) -> dict:
     course = Course(out.resolve(), assignment)
     prepare(course, source_dir.resolve())
@@ -87,7 +88,7 @@ def grade_class(
                 initializer=_init_worker,
                 initargs=(course, counter, limits or bwrap.Limits()),
             ) as pool:
-                futures = {pool.submit(_grade, course, s, h): s for s, h in sorted(remaining.items())}
+                futures = {pool.submit(_grade, course, s, h, cell_timeout): s for s, h in sorted(remaining.items())}
                 for future in as_completed(futures):
                     future.result()
                     remaining.pop(futures[future])

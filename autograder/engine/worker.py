@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import traceback
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -92,7 +93,7 @@ def _max_score(course: Course) -> float | None:
         return None
 
 
-def grade_submission(course: Course, student: str) -> dict:
+def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> dict:
     """Grade one staged submission; returns its report entry (and records it, see :func:`record`)."""
     path = course.submitted(student)
     if not path.exists():
@@ -104,11 +105,13 @@ def grade_submission(course: Course, student: str) -> dict:
         return results.failed(student, reason, max_score=_max_score(course))
     config = course.config()
     config.RepairSubmission.release_notebook = str(course.release_notebook())
+    config.Execute.timeout = cell_timeout  # per cell, as nbgrader's (default 30 s)
     converter = BatchAutograde(coursedir=course.coursedir(student), config=config)
     converter.force = True
     log = []
     converter.log.handlers = []
     converter.log.addHandler(_ListHandler(log))
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's session warnings from nbgrader's API
     cwd = os.getcwd()
     os.chdir(course.root)
     try:
