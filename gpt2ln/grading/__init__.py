@@ -1,0 +1,8 @@
+"""Grading of the course's notebooks: checks, the library of known mistakes, and the release script.
+
+- ``gpt2ln.grading.checks``: the functions the notebooks' test cells call.
+- ``gpt2ln.grading.mistakes``: known-wrong variants (``MISTAKES``) and what they teach.
+- ``gpt2ln.grading.compare``: copy the same weights into two modules, compare outputs and gradients.
+- ``gpt2ln.grading.report``: the per-kernel registry behind ``checks.summary()``.
+- ``gpt2ln.grading.release``: regenerate ``notebooks/`` from ``solutions/`` with nbgrader.
+"""

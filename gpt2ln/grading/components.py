@@ -1,0 +1,257 @@
+"""Checks that compare a component with the reference: forward, gradients, and more cases.
+
+Each check builds the student's module and the reference with the same random weights,
+runs both on inputs chosen to expose known bugs, and compares outputs (``*_forward``),
+gradients (``*_gradients``), properties that need no reference (``*_properties``) or all
+of it again on more shapes and in float64 (``*_hidden``). On a failure the message says
+what differs, which known mistake the submission matches (``mistakes.diagnose``) and
+where the book explains it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from .. import GPTConfig
+from . import sections as S
+from .compare import Run, StudentCodeError, compare, copy_weights, randomise, run
+from .mistakes import Mistake, candidates, reference_for
+from .report import graded
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass
+class Case:
+    """One configuration to test: constructor arguments and a seeded input."""
+
+    label: str
+    args: tuple  # passed to the class (or nothing, for a function)
+    make_input: Callable[[torch.Generator], torch.Tensor]
+    dtype: torch.dtype = torch.float32
+    seed: int = 0
+
+
+def _normal(*shape, scale=1.0, shift=0.0):
+    return lambda g: torch.randn(*shape, generator=g) * scale + shift
+
+
+def _layernorm_rows(n: int):
+    """Rows that expose LayerNorm bugs: ordinary rows, rows of tiny variance (eps), a constant row."""
+
+    def make(g):
+        ordinary = torch.randn(3, n, generator=g) * 2 + 0.5
+        tiny = torch.randn(3, n, generator=g) * torch.tensor([[1e-3], [3e-3], [1e-2]]) + 1e-3  # var ~ eps
+        constant = torch.full((1, n), 0.25)
+        return torch.cat([ordinary, tiny, constant]).view(1, 7, n)  # (1, 7, n)
+
+    return make
+
+
+def _cfg(n_embd, n_head, **kw):
+    return GPTConfig(n_embd=n_embd, n_head=n_head, n_layer=kw.pop("n_layer", 1), vocab_size=kw.pop("vocab_size", 64),
+                     n_positions=kw.pop("n_positions", 32), **kw)
+
+
+CASES = {
+    "layernorm": {
+        "visible": [
+            Case("n_embd=8, input (2, 5, 8)", (8,), _normal(2, 5, 8, scale=2.0, shift=0.5)),
+            Case("n_embd=4, input (3, 4)", (4,), _normal(3, 4, scale=1.5)),
+            Case("n_embd=16, rows of tiny variance and a constant row", (16,), _layernorm_rows(16)),
+            Case("n_embd=8, eps=1e-2, rows of small variance", (8, 1e-2), _normal(2, 3, 8, scale=0.1)),
+        ],
+        "hidden": [
+            Case("n_embd=768, input (1, 3, 768)", (768,), _normal(1, 3, 768, scale=3.0, shift=-1.0)),
+            Case("n_embd=6, 4-D input (2, 2, 3, 6)", (6,), _normal(2, 2, 3, 6)),
+            Case("float64, n_embd=5", (5,), _normal(4, 5, scale=2.0), torch.float64),
+            Case("float64, tiny variance", (12,), _layernorm_rows(12), torch.float64),
+        ],
+    },
+    "gelu": {
+        "visible": [
+            Case("x from -6 to 6", (), lambda g: torch.linspace(-6, 6, 241)),
+            Case("input (2, 3, 4)", (), _normal(2, 3, 4, scale=2.0)),
+        ],
+        "hidden": [
+            Case("float64, x from -4 to 4", (), lambda g: torch.linspace(-4, 4, 161, dtype=torch.float64),
+                 torch.float64),
+            Case("large |x|", (), lambda g: torch.tensor([-30.0, -12.0, -8.0, 8.0, 12.0, 30.0])),
+        ],
+    },
+    "mlp": {
+        "visible": [
+            Case("n_embd=8, input (2, 3, 8)", (_cfg(8, 2),), _normal(2, 3, 8, scale=2.0)),
+            Case("n_embd=12, input (1, 4, 12)", (_cfg(12, 3),), _normal(1, 4, 12, scale=2.0)),
+        ],
+        "hidden": [
+            Case("n_embd=32, input (2, 5, 32)", (_cfg(32, 4),), _normal(2, 5, 32, scale=2.0)),
+            Case("float64, n_embd=8", (_cfg(8, 2),), _normal(2, 3, 8, scale=2.0), torch.float64),
+        ],
+    },
+    "attention": {
+        "visible": [
+            Case("n_embd=8, n_head=2, input (2, 5, 8)", (_cfg(8, 2),), _normal(2, 5, 8, scale=2.0)),
+            Case("n_embd=12, n_head=3, input (1, 7, 12)", (_cfg(12, 3),), _normal(1, 7, 12, scale=2.0)),
+        ],
+        "hidden": [
+            Case("n_embd=16, one head, input (2, 6, 16)", (_cfg(16, 1),), _normal(2, 6, 16)),
+            Case("n_embd=16, n_head=4, one token", (_cfg(16, 4),), _normal(3, 1, 16)),
+            Case("float64, n_embd=16, n_head=8, input (2, 9, 16)", (_cfg(16, 8),), _normal(2, 9, 16, scale=2.0),
+                 torch.float64),
+        ],
+    },
+    "pre_ln_block": {
+        "visible": [
+            Case("n_embd=8, n_head=2, input (2, 5, 8)", (_cfg(8, 2),), _normal(2, 5, 8, scale=1.5, shift=0.3)),
+            Case("n_embd=12, n_head=3, input (1, 6, 12)", (_cfg(12, 3),), _normal(1, 6, 12, scale=3.0)),
+        ],
+        "hidden": [
+            Case("n_embd=16, n_head=4, input (2, 9, 16)", (_cfg(16, 4),), _normal(2, 9, 16, scale=2.0)),
+            Case("one token", (_cfg(8, 2),), _normal(3, 1, 8)),
+            Case("float64, n_embd=8, n_head=2", (_cfg(8, 2),), _normal(2, 5, 8, scale=1.5), torch.float64),
+        ],
+    },
+}
+CASES["post_ln_block"] = CASES["pre_ln_block"]
+
+NAMES = {"layernorm": "LayerNorm", "gelu": "gelu", "mlp": "MLP", "attention": "CausalSelfAttention",
+         "pre_ln_block": "PreLNBlock", "post_ln_block": "PostLNBlock", "gpt2": "GPT2"}
+
+
+# --------------------------------------------------------------------------- running one case
+
+
+def _build(factory, args, what: str):
+    try:
+        return factory(*args)
+    except Exception as err:  # noqa: BLE001
+        raise StudentCodeError(f"{type(err).__name__}: {err}") from err
+
+
+def _call_student(fn, *args):
+    """Call student code; its exceptions become a ``StudentCodeError`` (reported as feedback)."""
+    try:
+        return fn(*args)
+    except Exception as err:  # noqa: BLE001
+        raise StudentCodeError(f"{type(err).__name__}: {err}") from err
+
+
+def _prepare(component: str, student, case: Case):
+    """(reference, student) ready to run: same weights, same dtype, eval mode."""
+    if component == "gelu":
+        return reference_for(component), student
+    reference = randomise(reference_for(component)(*case.args), seed=case.seed)
+    mine = _build(student, case.args, NAMES[component])
+    if not isinstance(mine, nn.Module):
+        raise AssertionError(f"{NAMES[component]}(...) should build an nn.Module, got a {type(mine).__name__}.")
+    try:
+        copy_weights(reference, mine, NAMES[component])
+    except AssertionError as err:
+        if component == "gpt2" and "post" in case.args and "`ln_f." in str(err):
+            raise AssertionError(f"{err}\nWith norm='post' every block already ends in a LayerNorm, so `ln_f` must "
+                                 f"be nn.Identity() (it has no parameters). See {S.GPT2_MODEL}.") from None
+        raise
+    reference.to(case.dtype).eval()
+    mine.to(case.dtype).eval()
+    return reference, mine
+
+
+def _inputs(case: Case) -> list[torch.Tensor]:
+    g = torch.Generator().manual_seed(case.seed + 1)
+    x = case.make_input(g)
+    return [x.to(case.dtype) if x.is_floating_point() else x]  # token ids stay integers
+
+
+def diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | None, bool]:
+    """The known mistake whose outputs and gradients match the student's on this case.
+
+    Returns (mistake, gradients_match_too). A mistake that matches only the forward pass is
+    returned when nothing matches both (with False).
+    """
+    inputs = _inputs(case)
+    forward_only = None
+    for mistake in candidates(component):
+        if component == "gelu":
+            variant = mistake.build()
+        else:
+            variant = mistake.build(*case.args).to(case.dtype).eval()
+            variant.load_state_dict(reference.state_dict(), strict=False)
+        try:
+            if compare(student_run, run(variant, inputs, backward=False), gradients=False):
+                continue
+            if not compare(student_run, run(variant, inputs)):
+                return mistake, True
+        except Exception:  # noqa: BLE001, S112 (a variant that cannot run on this input is simply not the answer)
+            continue
+        forward_only = forward_only or mistake
+    return forward_only, False
+
+
+def _feedback(component: str, case: Case, problems, diagnosis: tuple[Mistake | None, bool], default) -> str:
+    what = NAMES[component]
+    first = problems[0]
+    if first.where == "the output":
+        lines = [f"The output of your {what} differs from the reference ({case.label}): {first.detail}."]
+    else:
+        lines = [f"The forward pass of your {what} is right, but the gradients are not ({case.label}):"]
+        lines += [f"  - {p}" for p in problems[:4]]
+    mistake, both = diagnosis
+    if mistake is not None and both:
+        lines.append(f"It matches a known mistake. {mistake.message()}")
+    elif mistake is not None:
+        lines.append(f"Your outputs match a known mistake (the gradients differ from it too). {mistake.message()}")
+    else:
+        lines.append(f"It does not match any mistake we know; compare your code with {default}.")
+    return "\n".join(lines)
+
+
+DEFAULT_SECTION = {"layernorm": S.LAYERNORM_STATISTICS, "gelu": S.GELU_TANH, "mlp": S.MLP,
+                   "attention": S.ATTENTION, "pre_ln_block": S.PRE_LN_BLOCK, "post_ln_block": S.POST_LN_BLOCK,
+                   "gpt2": S.GPT2_MODEL}
+
+
+def compare_cases(component: str, student, cases: list[Case], gradients: bool) -> str:
+    """Run every case; raise an ``AssertionError`` with a diagnosis at the first difference."""
+    for case in cases:
+        reference, mine = _prepare(component, student, case)
+        expected = run(reference, _inputs(case), backward=gradients)
+        actual = run(mine, _inputs(case), backward=gradients)
+        problems = compare(actual, expected, gradients=gradients)
+        if problems:
+            if not gradients:  # the diagnosis compares gradients too
+                actual = run(mine, _inputs(case))
+            diagnosis = diagnose(component, case, reference, actual)
+            raise AssertionError(_feedback(component, case, problems, diagnosis, DEFAULT_SECTION[component]))
+    what = "outputs and gradients" if gradients else "outputs"
+    dtypes = sorted({str(c.dtype).removeprefix("torch.") for c in cases})
+    return f"{what} match the reference on {len(cases)} cases ({', '.join(dtypes)})"
+
+
+def _component_checks(component: str, title: str):
+    """forward, gradients and hidden checks of one component (properties are written per component)."""
+
+    @graded(f"{title}: forward")
+    def forward(student):
+        return compare_cases(component, student, CASES[component]["visible"], gradients=False)
+
+    @graded(f"{title}: gradients")
+    def gradients(student):
+        return compare_cases(component, student, CASES[component]["visible"], gradients=True)
+
+    @graded(f"{title}: more shapes and float64")
+    def hidden(student):
+        return compare_cases(component, student, CASES[component]["hidden"], gradients=True)
+
+    return forward, gradients, hidden
+
+
+layernorm_forward, layernorm_gradients, layernorm_hidden = _component_checks("layernorm", "LayerNorm")
+gelu_forward, gelu_gradients, gelu_hidden = _component_checks("gelu", "gelu")
+mlp_forward, mlp_gradients, mlp_hidden = _component_checks("mlp", "MLP")
+attention_forward, attention_gradients, attention_hidden = _component_checks("attention", "CausalSelfAttention")
+pre_ln_block_forward, pre_ln_block_gradients, pre_ln_block_hidden = _component_checks("pre_ln_block", "PreLNBlock")
+post_ln_block_forward, post_ln_block_gradients, post_ln_block_hidden = _component_checks("post_ln_block",
+                                                                                         "PostLNBlock")

@@ -1,0 +1,188 @@
+"""Checks of the whole model (``GPT2``) and of loading Hugging Face weights (``load_hf_state_dict``)."""
+
+import torch
+import torch.nn as nn
+
+from .. import GPT2 as ReferenceGPT2
+from .. import PostLNBlock, PreLNBlock
+from .. import load_hf_state_dict as reference_load
+from . import sections as S
+from .compare import StudentCodeError, describe_difference
+from .components import CASES, Case, _build, _call_student, _cfg, compare_cases
+from .report import graded
+
+
+def _tokens(B, T, vocab):
+    return lambda g: torch.randint(vocab, (B, T), generator=g)
+
+
+CASES["gpt2"] = {
+    "visible": [
+        Case("Pre-LN, 2 layers, n_embd=8, tokens (2, 7)", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16), "pre"),
+             _tokens(2, 7, 50)),
+        Case("Pre-LN, 3 layers, n_embd=12, a full context of 16 tokens",
+             (_cfg(12, 3, n_layer=3, vocab_size=40, n_positions=16), "pre"), _tokens(1, 16, 40)),
+        Case("Post-LN, 2 layers, n_embd=8, tokens (2, 7)", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16),
+                                                             "post"), _tokens(2, 7, 50)),
+    ],
+    "hidden": [
+        Case("Pre-LN, one token", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16), "pre"), _tokens(3, 1, 50)),
+        Case("Post-LN, 3 layers, n_embd=12", (_cfg(12, 4, n_layer=3, vocab_size=30, n_positions=16), "post"),
+             _tokens(2, 9, 30)),
+        Case("float64, Pre-LN", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16), "pre"), _tokens(2, 5, 50),
+             torch.float64),
+    ],
+}
+
+
+@graded("GPT2: forward")
+def gpt2_forward(GPT2):
+    return compare_cases("gpt2", GPT2, CASES["gpt2"]["visible"], gradients=False)
+
+
+@graded("GPT2: gradients")
+def gpt2_gradients(GPT2):
+    return compare_cases("gpt2", GPT2, CASES["gpt2"]["visible"], gradients=True)
+
+
+@graded("GPT2: more shapes and float64")
+def gpt2_hidden(GPT2):
+    return compare_cases("gpt2", GPT2, CASES["gpt2"]["hidden"], gradients=True)
+
+
+@graded("GPT2: properties")
+def gpt2_properties(GPT2):
+    cfg = _cfg(8, 2, n_layer=3, vocab_size=50, n_positions=16)
+    model = _build(GPT2, (cfg,), "GPT2")
+    for name in ("wte", "wpe", "drop", "h", "ln_f", "lm_head"):
+        assert hasattr(model, name), f"Your GPT2 has no attribute `{name}` (the checkpoint's names: wte, wpe, drop, " \
+                                     f"h, ln_f, lm_head). See {S.GPT2_MODEL}."
+    assert isinstance(model.h, nn.ModuleList) and len(model.h) == 3, (
+        f"`h` must be an nn.ModuleList of cfg.n_layer blocks (3 here), got {type(model.h).__name__} of "
+        f"{len(model.h) if hasattr(model.h, '__len__') else '?'}.")
+    assert all(isinstance(b, PreLNBlock) for b in model.h), "GPT2(cfg) (norm='pre') must be built of PreLNBlock."
+    assert model.lm_head.weight is model.wte.weight, (
+        "lm_head must be tied to the token embedding: `self.lm_head.weight = self.wte.weight` (one matrix reads and "
+        f"writes tokens). See {S.GPT2_MODEL}.")
+    post = _build(GPT2, (cfg, "post"), "GPT2")
+    assert all(isinstance(b, PostLNBlock) for b in post.h), "GPT2(cfg, norm='post') must be built of PostLNBlock."
+    assert isinstance(post.ln_f, nn.Identity), (
+        "With norm='post' every block already ends in a LayerNorm, so `ln_f` must be nn.Identity().")
+    model.eval()
+    idx = torch.randint(50, (2, 10))
+    logits = _call_student(model, idx)
+    assert logits.shape == (2, 10, 50), f"GPT2 returns logits of shape (B, T, vocab_size) = (2, 10, 50), got " \
+                                        f"{tuple(logits.shape)}."
+    idx2 = idx.clone()
+    idx2[:, 6:] = (idx2[:, 6:] + 1) % 50
+    logits2 = _call_student(model, idx2)
+    assert torch.allclose(logits[:, :6], logits2[:, :6], atol=1e-5), (
+        "Changing tokens 6..9 changed the logits at positions 0..5: the model must be causal.")
+    return "names, n_layer blocks, tied lm_head, Post-LN layout, logits shape, causal"
+
+
+# --------------------------------------------------------------------------- Hugging Face weights
+
+
+def _hf_model(seed: int, n_layer=2, n_embd=16, n_head=4, vocab_size=64, n_positions=32):
+    """A random ``GPT2LMHeadModel``: what the released checkpoint is, offline. LayerNorms perturbed."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()
+    torch.manual_seed(seed)
+    config = GPT2Config(n_layer=n_layer, n_embd=n_embd, n_head=n_head, vocab_size=vocab_size, n_positions=n_positions,
+                        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=0, eos_token_id=0)
+    model = GPT2LMHeadModel(config).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("bias") or ".ln_" in name:
+                p.add_(0.1 * torch.randn_like(p))
+    return model
+
+
+def _cfg_of(hf):
+    c = hf.config
+    return _cfg(c.n_embd, c.n_head, n_layer=c.n_layer, vocab_size=c.vocab_size, n_positions=c.n_positions)
+
+
+def _student_load(load_hf_state_dict, model, state_dict):
+    try:
+        returned = load_hf_state_dict(model, state_dict)
+    except Exception as err:  # noqa: BLE001
+        hint = ""
+        if "size" in str(err) or "shape" in str(err):
+            hint = (" A shape mismatch usually means a Conv1D weight was not transposed: Hugging Face stores "
+                    "c_attn, c_proj and c_fc as (in_features, out_features), nn.Linear as (out, in). "
+                    f"See {S.HF_WEIGHTS}.")
+        raise StudentCodeError(f"{type(err).__name__}: {err}.{hint}") from err
+    assert returned is model, "load_hf_state_dict(model, state_dict) must return the model it loaded into."
+    return model
+
+
+def _compare_loaded(loaded: nn.Module, expected: nn.Module, initial: dict):
+    for name, want in expected.state_dict().items():
+        got = loaded.state_dict()[name]
+        if torch.allclose(got, want):
+            continue
+        if got.shape == want.t().shape and torch.allclose(got, want.t()) if want.dim() == 2 else False:
+            raise AssertionError(
+                f"`{name}` holds the transpose of the checkpoint's matrix. Hugging Face keeps c_attn, c_proj and c_fc "
+                "as Conv1D layers, whose weight is (in_features, out_features): transpose *every* one of them into "
+                "nn.Linear, square ones (attn.c_proj) included, by name rather than by shape. "
+                f"See {S.HF_WEIGHTS}.")
+        if torch.equal(got, initial[name]):
+            raise AssertionError(f"`{name}` was not loaded: it still holds its initial value. Copy every tensor of the "
+                                 f"state dict (the names start with 'transformer.'). See {S.HF_WEIGHTS}.")
+        raise AssertionError(f"`{name}` has the wrong values after loading: {describe_difference(got, want)}. "
+                             f"See {S.HF_WEIGHTS}.")
+
+
+def _check_loader(load_hf_state_dict, hf):
+    cfg = _cfg_of(hf)
+    torch.manual_seed(1)
+    mine = ReferenceGPT2(cfg)
+    initial = {k: v.clone() for k, v in mine.state_dict().items()}
+    _student_load(load_hf_state_dict, mine, hf.state_dict())
+    expected = reference_load(ReferenceGPT2(cfg), hf.state_dict())
+    _compare_loaded(mine, expected, initial)
+    assert mine.lm_head.weight is mine.wte.weight, (
+        "After loading, lm_head must still be tied to wte (copy values into the existing tensors, e.g. with "
+        f"`param.copy_(...)` under torch.no_grad(), instead of replacing the Parameter objects). See {S.HF_WEIGHTS}.")
+
+
+@graded("load_hf_state_dict: weights")
+def load_hf_weights(load_hf_state_dict):
+    _check_loader(load_hf_state_dict, _hf_model(0))
+    return "every tensor of a random GPT2LMHeadModel lands in the right place, Conv1D weights transposed"
+
+
+def _logits_match(GPT2, load_hf_state_dict, hf, T):
+    cfg = _cfg_of(hf)
+    model = _build(GPT2, (cfg,), "GPT2")
+    _student_load(load_hf_state_dict, model, hf.state_dict())
+    model.eval()
+    g = torch.Generator().manual_seed(2)
+    idx = torch.randint(cfg.vocab_size, (2, T), generator=g)
+    with torch.no_grad():
+        expected = hf(idx).logits
+        logits = _call_student(model, idx)
+    assert logits.shape == expected.shape, f"logits of shape {tuple(logits.shape)}, expected {tuple(expected.shape)}."
+    assert torch.allclose(logits, expected, atol=1e-4, rtol=1e-4), (
+        f"Your GPT2 with the loaded weights gives different logits from Hugging Face's GPT2LMHeadModel: "
+        f"{describe_difference(logits, expected)}. If the weights check above passes, look at GPT2.forward; "
+        f"if not, fix the loader first. See {S.HF_WEIGHTS}.")
+
+
+@graded("GPT2 + load_hf_state_dict: logits equal Hugging Face's")
+def load_hf_logits(GPT2, load_hf_state_dict):
+    _logits_match(GPT2, load_hf_state_dict, _hf_model(0), T=11)
+    return "same logits as transformers.GPT2LMHeadModel on the same weights"
+
+
+@graded("load_hf_state_dict: another configuration")
+def load_hf_hidden(GPT2, load_hf_state_dict):
+    hf = _hf_model(3, n_layer=3, n_embd=24, n_head=6, vocab_size=97, n_positions=20)
+    _check_loader(load_hf_state_dict, hf)
+    _logits_match(GPT2, load_hf_state_dict, hf, T=20)
+    return "weights and logits match on a 3-layer, 6-head model over a full context"

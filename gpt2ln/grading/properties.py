@@ -1,0 +1,197 @@
+"""Property checks: what must hold whatever the weights, with no reference to compare against.
+
+They catch bugs in words the student already knows ("changing a future token changed the
+past") and they pass for any correct implementation, however it is written.
+"""
+
+import torch
+import torch.nn as nn
+
+from .. import LayerNorm as ReferenceLayerNorm
+from . import sections as S
+from .compare import randomise
+from .components import _build, _cfg
+from .components import _call_student as _call
+from .report import graded
+
+
+def _linear(module, name, in_features, out_features, what):
+    layer = getattr(module, name, None)
+    assert layer is not None, f"Your {what} has no attribute `{name}` (the contract's name, as in GPT-2's checkpoint)."
+    weight = getattr(layer, "weight", None)
+    assert weight is not None and tuple(weight.shape) == (out_features, in_features), (
+        f"`{what}.{name}` should be an nn.Linear({in_features}, {out_features}) (weight of shape "
+        f"{(out_features, in_features)}), got {type(layer).__name__} with weight "
+        f"{None if weight is None else tuple(weight.shape)}."
+    )
+
+
+@graded("LayerNorm: properties")
+def layernorm_properties(LayerNorm):
+    ln = _build(LayerNorm, (6,), "LayerNorm")
+    weight, bias = getattr(ln, "weight", None), getattr(ln, "bias", None)
+    assert isinstance(weight, nn.Parameter) and isinstance(bias, nn.Parameter), (
+        "LayerNorm needs two nn.Parameter attributes, `weight` and `bias` (the gain and the shift); see "
+        f"{S.LAYERNORM_AFFINE}.")
+    assert tuple(weight.shape) == (6,) and tuple(bias.shape) == (6,), "`weight` and `bias` have shape (n_embd,)."
+    assert torch.all(weight == 1) and torch.all(bias == 0), (
+        "A new LayerNorm starts as a pure normaliser: `weight` initialised to ones and `bias` to zeros.")
+    _build(LayerNorm, (6, 1e-3), "LayerNorm")  # accepts eps as its second argument
+    x = torch.randn(4, 3, 6) * 5 + 2
+    before = x.clone()
+    y = _call(ln, x)
+    assert torch.equal(x, before), "Your LayerNorm changed its input in place: compute a new tensor instead."
+    assert y.shape == x.shape, f"LayerNorm must keep the shape: got {tuple(y.shape)} for input {tuple(x.shape)}."
+    mean, var = y.mean(-1), y.var(-1, unbiased=False)
+    assert torch.allclose(mean, torch.zeros_like(mean), atol=1e-5), (
+        f"At initialisation each output row should have mean 0 (over the last dimension); got up to "
+        f"{mean.abs().max().item():.3g}. See {S.LAYERNORM_STATISTICS}.")
+    assert torch.allclose(var, torch.ones_like(var), atol=1e-3), (
+        f"At initialisation each output row should have (biased) variance close to 1; got values from "
+        f"{var.min().item():.4g} to {var.max().item():.4g}. See {S.BIASED_VARIANCE}.")
+    y2 = _call(ln, x[1:2])
+    assert torch.allclose(y2, y[1:2], atol=1e-6), (
+        "Each token must be normalised on its own: the output for one sequence changed when the batch changed. "
+        f"Reduce over the last dimension only. See {S.LAYERNORM_STATISTICS}.")
+    return "parameters, initial values, zero mean and unit variance per row, no in-place change"
+
+
+@graded("gelu: properties")
+def gelu_properties(gelu):
+    x = torch.tensor([-10.0, -0.75, 0.0, 1.0, 10.0])
+    before = x.clone()
+    y = _call(gelu, x)
+    assert torch.equal(x, before), "Your gelu changed its input in place: compute a new tensor instead."
+    assert isinstance(y, torch.Tensor) and y.shape == x.shape, "gelu returns a tensor of the same shape as its input."
+    assert y[2].item() == 0.0, f"gelu(0) must be 0, got {y[2].item():.4g}."
+    assert abs(y[4].item() - 10.0) < 1e-4 and abs(y[0].item()) < 1e-4, (
+        "gelu(x) is about x for large positive x and about 0 for large negative x.")
+    assert -0.18 < y[1].item() < -0.16, (
+        f"gelu has its minimum of about -0.17 near x = -0.75; yours gives {y[1].item():.4g} there. See {S.GELU_TANH}.")
+    assert abs(y[3].item() - 0.841192) < 1e-5, (
+        f"gelu(1) with the tanh approximation is 0.841192 (the exact GELU gives 0.841345); yours gives "
+        f"{y[3].item():.6f}. See {S.GELU_TANH}.")
+    return "zero at 0, identity for large x, minimum near -0.75, tanh value at 1"
+
+
+@graded("MLP: properties")
+def mlp_properties(MLP):
+    cfg = _cfg(8, 2)
+    mlp = _build(MLP, (cfg,), "MLP")
+    _linear(mlp, "c_fc", 8, 32, "MLP")
+    _linear(mlp, "c_proj", 32, 8, "MLP")
+    assert isinstance(getattr(mlp, "dropout", None), nn.Dropout), "MLP needs an `nn.Dropout(cfg.dropout)` as `dropout`."
+    randomise(mlp)
+    x = torch.randn(2, 5, 8)
+    y = _call(mlp, x)
+    assert y.shape == x.shape, f"MLP maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
+    x2 = x.clone()
+    x2[:, 3] += 1.0
+    y2 = _call(mlp, x2)
+    others = [t for t in range(5) if t != 3]
+    assert torch.allclose(y[:, others], y2[:, others], atol=1e-6), (
+        f"The MLP acts on each position on its own: changing token 3 changed other positions. See {S.MLP}.")
+    return "c_fc and c_proj shapes, dropout, position-wise"
+
+
+@graded("CausalSelfAttention: properties")
+def attention_properties(CausalSelfAttention):
+    cfg = _cfg(12, 3)
+    attn = _build(CausalSelfAttention, (cfg,), "CausalSelfAttention")
+    _linear(attn, "c_attn", 12, 36, "CausalSelfAttention")
+    _linear(attn, "c_proj", 12, 12, "CausalSelfAttention")
+    for name in ("attn_dropout", "resid_dropout"):
+        assert isinstance(getattr(attn, name, None), nn.Dropout), f"CausalSelfAttention needs an nn.Dropout `{name}`."
+    randomise(attn).eval()
+    T = 6
+    x = torch.randn(2, T, 12)
+    y = _call(attn, x)
+    assert y.shape == x.shape, f"Attention maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
+    assert torch.isfinite(y).all(), (
+        f"Your attention output contains NaN or inf: does some query have no key it may attend to? "
+        f"See {S.ATTENTION_MASK}.")
+    for t in range(T - 1):
+        x2 = x.clone()
+        x2[:, t + 1 :] = torch.randn(2, T - t - 1, 12)
+        y2 = _call(attn, x2)
+        assert torch.allclose(y[:, : t + 1], y2[:, : t + 1], atol=1e-5), (
+            f"Changing the tokens after position {t} changed the output at positions 0..{t}: your attention looks "
+            f"at the future. Mask the keys j > i before the softmax. See {S.ATTENTION_MASK}.")
+    with torch.no_grad():  # the first token attends only to itself: its output is c_proj(v_0)
+        v0 = attn.c_attn(x[:, :1])[..., 24:]
+        alone = attn.c_proj(v0)
+    assert torch.allclose(y[:, :1], alone, atol=1e-5), (
+        "The first position can attend only to itself, so its output must be c_proj(v_0); yours differs. Is the "
+        f"diagonal masked (off by one), or are q, k, v split in another order than q, k, v? See {S.ATTENTION_MASK}.")
+    one = _call(attn, x[:, :1])
+    assert torch.allclose(one, y[:, :1], atol=1e-5), "A sequence of one token must work and give the same output."
+    return "shapes, dropouts, causal (a future change leaves the past alone), first token sees only itself"
+
+
+def _block_parts(block, what):
+    for name in ("ln_1", "attn", "ln_2", "mlp"):
+        assert isinstance(getattr(block, name, None), nn.Module), (
+            f"Your {what} has no sub-module `{name}`: a block owns ln_1, attn, ln_2 and mlp (the checkpoint's names).")
+    assert block.ln_1 is not block.ln_2, f"ln_1 and ln_2 must be two LayerNorms with their own weights ({what})."
+
+
+def _zero_branches(block):
+    """Zero both c_proj layers: each sub-layer then outputs exactly zero."""
+    with torch.no_grad():
+        for sub in (block.attn, block.mlp):
+            sub.c_proj.weight.zero_()
+            if sub.c_proj.bias is not None:
+                sub.c_proj.bias.zero_()
+
+
+def _causal_block(block, what):
+    x = torch.randn(2, 6, 8)
+    y = _call(block, x)
+    x2 = x.clone()
+    x2[:, 4:] += torch.randn(2, 2, 8)
+    y2 = _call(block, x2)
+    assert torch.allclose(y[:, :4], y2[:, :4], atol=1e-5), (
+        f"Changing tokens 4 and 5 changed the output of your {what} at positions 0..3: the block must stay causal "
+        "(use the CausalSelfAttention you were given).")
+    return x, y
+
+
+@graded("PreLNBlock: properties")
+def pre_ln_block_properties(PreLNBlock):
+    block = _build(PreLNBlock, (_cfg(8, 2),), "PreLNBlock")
+    _block_parts(block, "PreLNBlock")
+    randomise(block).eval()
+    _causal_block(block, "PreLNBlock")
+    _zero_branches(block)
+    x = torch.randn(2, 5, 8, requires_grad=True) * 3
+    x.retain_grad()
+    y = _call(block, x)
+    assert torch.allclose(y, x, atol=1e-6), (
+        "With both sub-layers switched off (c_proj = 0) a Pre-LN block must be the identity, y = x: the stream "
+        "passes through un-normalised and each branch only adds to it. Yours changed x, so the residual stream "
+        f"itself goes through a LayerNorm. See {S.MISCONCEPTION_3}.")
+    probe = torch.randn_like(y)
+    (y * probe).sum().backward()
+    assert x.grad is not None and torch.allclose(x.grad, probe, atol=1e-6), (
+        "With both sub-layers switched off, the gradient must pass through a Pre-LN block unchanged (dy/dx = I); "
+        f"yours does not: is the shortcut detached or computed under torch.no_grad()? See {S.DETACHED_PATHS}.")
+    return "sub-modules, causal, identity when the branches are off (forward and gradient)"
+
+
+@graded("PostLNBlock: properties")
+def post_ln_block_properties(PostLNBlock):
+    block = _build(PostLNBlock, (_cfg(8, 2),), "PostLNBlock")
+    _block_parts(block, "PostLNBlock")
+    randomise(block).eval()
+    _causal_block(block, "PostLNBlock")
+    _zero_branches(block)
+    x = torch.randn(2, 5, 8) * 3 + 1
+    y = _call(block, x)
+    reference_ln_1, reference_ln_2 = ReferenceLayerNorm(8), ReferenceLayerNorm(8)
+    reference_ln_1.load_state_dict(block.ln_1.state_dict())
+    reference_ln_2.load_state_dict(block.ln_2.state_dict())
+    expected = reference_ln_2(reference_ln_1(x)).detach()
+    assert torch.allclose(y, expected, atol=1e-5), (
+        "With both sub-layers switched off (c_proj = 0) a Post-LN block must give ln_2(ln_1(x)): every path, the "
+        f"shortcut included, goes through both LayerNorms. Yours does not. See {S.POST_LN_BLOCK}.")
+    return "sub-modules, causal, ln_2(ln_1(x)) when the branches are off"
