@@ -1,0 +1,164 @@
+"""A Sphinx extension that renders the student notebooks into the exercise pages.
+
+An exercise page (``book/exercises/<assignment>.md``) holds its own introduction and one
+placeholder block::
+
+    ```{student-notebook} 01_layernorm
+    ```
+
+At ``source-read`` time the placeholder is replaced by Markdown generated from the
+released notebook ``notebooks/<assignment>/<assignment>.ipynb`` (the version *without*
+solutions or hidden tests, written by ``nbgrader generate_assignment``): a download link,
+launch links (Colab, Binder, JupyterHub) built from the one ``repository: url:`` setting in
+``_config.yml``, and every cell, *not executed*: Markdown cells as text, code cells as
+highlighted code labelled with their nbgrader role. Building the notebook in as text (not
+executing it) keeps the page identical to what a student downloads and costs nothing.
+
+A notebook that does not exist yet fails the build with a warning (the build runs with
+warnings as errors), unless ``BOOK_ALLOW_MISSING_NOTEBOOKS=1`` is set while developing.
+"""
+
+import json
+import os
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = re.compile(r"^```\{student-notebook\}\s+(\S+)\s*\n```\s*$", re.MULTILINE)
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
+MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+
+
+def repo_root(app: Sphinx) -> Path:
+    """The repository root: the book folder's parent."""
+    return Path(app.srcdir).resolve().parent
+
+
+def notebook_relpath(assignment: str) -> str:
+    return f"notebooks/{assignment}/{assignment}.ipynb"
+
+
+def launch_links(app: Sphinx, assignment: str) -> dict[str, str]:
+    """Colab, Binder and JupyterHub URLs for the student notebook, from the repository setting."""
+    options = app.config.html_theme_options
+    repo_url = options.get("repository_url", "").rstrip("/")
+    branch = options.get("repository_branch", "main")
+    buttons = options.get("launch_buttons", {})
+    match = re.match(r"https://github\.com/([^/]+)/([^/]+)$", repo_url)
+    if not match:
+        return {}
+    org, repo = match.groups()
+    path = notebook_relpath(assignment)
+    links = {}
+    if buttons.get("colab_url"):
+        links["Open in Colab"] = f"{buttons['colab_url'].rstrip('/')}/github/{org}/{repo}/blob/{branch}/{path}"
+    if buttons.get("binderhub_url"):
+        binder = buttons["binderhub_url"].rstrip("/")
+        links["Launch on Binder"] = f"{binder}/v2/gh/{org}/{repo}/{branch}?urlpath=lab/tree/{path}"
+    if buttons.get("jupyterhub_url"):
+        query = urlencode({"repo": repo_url, "urlpath": f"lab/tree/{repo}/{path}", "branch": branch}, safe="/")
+        links["Open on JupyterHub"] = f"{buttons['jupyterhub_url'].rstrip('/')}/hub/user-redirect/git-pull?{query}"
+    return links
+
+
+def fence(text: str, info: str) -> str:
+    """A code fence longer than any backtick run inside text, so the cell cannot close it early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{text.rstrip()}\n{ticks}"
+
+
+def cell_label(meta: dict) -> str:
+    """What the student should do with a cell, from its nbgrader metadata."""
+    nbg = meta.get("nbgrader", {})
+    grade_id = nbg.get("grade_id", "")
+    if nbg.get("solution") and nbg.get("grade"):
+        return f"Your answer (written, graded: `{grade_id}`, {nbg.get('points', 0)} points)"
+    if nbg.get("solution"):
+        return f"Your answer (graded cell `{grade_id}`)"
+    if nbg.get("grade"):
+        return f"Tests (`{grade_id}`, {nbg.get('points', 0)} points; more hidden tests run at grading)"
+    if nbg.get("task"):
+        return f"Task (`{grade_id}`)"
+    return ""
+
+
+def rewrite_links(markdown: str, notebook_dir: str, page_dir: str) -> str:
+    """Relative links in a notebook point from notebooks/<id>/; re-point them from the exercise page."""
+
+    def fix(match):
+        target = match.group(2)
+        if re.match(r"^[a-z]+:", target) or target.startswith(("#", "/")):
+            return match.group(0)
+        path, _, anchor = target.partition("#")
+        resolved = posixpath.normpath(posixpath.join(notebook_dir, path))
+        new = posixpath.relpath(resolved, page_dir) + (f"#{anchor}" if anchor else "")
+        return f"{match.group(1)}{new}{match.group(3)}"
+
+    return MD_LINK.sub(fix, markdown)
+
+
+def demote_headings(markdown: str) -> str:
+    """Notebook headings become bold lines: the exercise page keeps its own section structure."""
+    out, in_code = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+        match = None if in_code else HEADING.match(line)
+        out.append(f"**{match.group(2)}**" if match else line)
+    return "\n".join(out)
+
+
+def render_notebook(app: Sphinx, assignment: str) -> str:
+    """MyST Markdown for the released notebook, or a note (and a warning) if it is missing."""
+    path = repo_root(app) / notebook_relpath(assignment)
+    page_dir = "book/exercises"
+    if not path.exists():
+        message = f"student notebook {notebook_relpath(assignment)} is missing: run `make release`"
+        if os.environ.get("BOOK_ALLOW_MISSING_NOTEBOOKS") == "1":
+            logger.info(message)
+        else:
+            logger.warning(message)
+        return f":::{{note}}\nThe notebook for `{assignment}` has not been generated yet.\n:::\n"
+    app.env.note_dependency(str(path))
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    parts = [":::{admonition} Get the notebook\n:class: tip\n"]
+    download = posixpath.relpath(notebook_relpath(assignment), page_dir)
+    parts.append(f"{{download}}`Download {assignment}.ipynb <{download}>`")
+    for text, url in launch_links(app, assignment).items():
+        parts.append(f" | [{text}]({url})")
+    parts.append("\n\nOr open it in JupyterLab from a clone of the repository (`make venv`, then "
+                 f"`.venv/bin/jupyter lab {notebook_relpath(assignment)}`).\n:::\n")
+    parts.append("Below is the notebook as you receive it, not executed.\n")
+    for cell in nb.get("cells", []):
+        source = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        if not source.strip():
+            continue
+        label = cell_label(cell.get("metadata", {}))
+        if cell["cell_type"] == "markdown":
+            text = demote_headings(rewrite_links(source, f"notebooks/{assignment}", page_dir))
+            if label:
+                text = f"*{label}*\n\n{text}"
+            parts.append(text + "\n")
+        elif cell["cell_type"] == "code":
+            if label:
+                parts.append(f"*{label}*\n")
+            parts.append(fence(source, "python") + "\n")
+    return "\n".join(parts)
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    if not docname.startswith("exercises/"):
+        return
+    source[0] = PLACEHOLDER.sub(lambda m: render_notebook(app, m.group(1)), source[0])
+
+
+def setup(app: Sphinx):
+    app.connect("source-read", on_source_read)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
