@@ -39,15 +39,24 @@ def xavier_init_(model: GPT2) -> None:
       gain ``1/sqrt(2)``.
     * the embeddings ``wte`` and ``wpe``: ``N(0, 1/2)`` each, so their sum, the input
       ``x_0`` of the first block, has unit variance per coordinate (``E||x_0||^2 = d``),
-      the assumption of Lemma 2. (fairseq gets there with ``N(0, 1/d)`` embeddings
-      multiplied by ``sqrt(d)``; GPT-2's forward has no such multiplier.)
+      the assumption of Lemma 2.
+    * the output layer ``lm_head``: its own matrix, ``N(0, 1/d)``, so the logits of a
+      unit-variance final state have unit variance and the loss starts near
+      ``ln(vocab_size)``. fairseq ties input and output embeddings at ``N(0, 1/d)`` and
+      multiplies the input by ``sqrt(d)``; GPT-2's forward has no such multiplier, so a
+      tied ``N(0, 1/2)`` matrix would give logits of standard deviation ``sqrt(d/2)``
+      (5.7 at d=64), a saturated softmax and a starting loss near 16. The head is
+      therefore *untied* in these measurement models (not in the course's GPT-2).
     * LayerNorm gains one, biases zero (unchanged).
     """
+    d = model.cfg.n_embd
+    model.lm_head.weight = nn.Parameter(torch.empty(model.cfg.vocab_size, d))  # untie from wte
     for module in model.modules():
-        if isinstance(module, nn.Linear) and module is not model.lm_head:  # lm_head is tied to wte
+        if isinstance(module, nn.Linear):
             nn.init.xavier_normal_(module.weight)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
+    nn.init.normal_(model.lm_head.weight, std=1 / math.sqrt(d))
     nn.init.normal_(model.wte.weight, std=math.sqrt(0.5))
     nn.init.normal_(model.wpe.weight, std=math.sqrt(0.5))
 
@@ -90,9 +99,9 @@ class FlowResult:
     grad_norms: list[float]  # len L: ||d loss / d W^{2,l}||_F, W^{2,l} = h[l].mlp.c_proj.weight
     block_grad_norms: list[float]  # len L: norm of the gradient of all of block l's parameters
     hidden_norms: list[float]  # len L+1: mean over tokens of ||x_l||^2 / n_embd
-    loss: float = float("nan")  # the loss the gradients are of (about ln(vocab_size) or more)
-    n_embd: int = 64
-    extra: dict = field(default_factory=dict)
+    attn_branch_norms: list[float] = field(default_factory=list)  # len L: mean ||attn output||^2 / n_embd
+    mlp_branch_norms: list[float] = field(default_factory=list)  # len L: mean ||mlp output||^2 / n_embd
+    loss: float = float("nan")  # the loss the gradients are of (about ln(vocab_size) at xavier init)
 
     @property
     def top_bottom_ratio(self) -> float:
@@ -147,13 +156,20 @@ def gradient_flow(
     idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
     targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
 
-    hidden = []  # x_0 (after the embeddings), then each block's output, each (B, T, C)
+    outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
 
-    def record(_module, _inputs, output):
-        hidden.append(output.detach())
+    def recorder(kind):
+        def record(_module, _inputs, output):
+            outputs[kind].append(output.detach().pow(2).sum(-1).mean().item() / n_embd)
 
-    hooks = [model.drop.register_forward_hook(record)]
-    hooks += [block.register_forward_hook(record) for block in model.h]
+        return record
+
+    # x_0 is the output of the embedding dropout (wte + wpe); x_l the output of block l.
+    hooks = [model.drop.register_forward_hook(recorder("hidden"))]
+    for block in model.h:
+        hooks.append(block.register_forward_hook(recorder("hidden")))
+        hooks.append(block.attn.register_forward_hook(recorder("attn")))
+        hooks.append(block.mlp.register_forward_hook(recorder("mlp")))
     loss = lm_loss(model(idx), targets)
     for hook in hooks:
         hook.remove()
@@ -165,9 +181,10 @@ def gradient_flow(
         init=init,
         grad_norms=[block.mlp.c_proj.weight.grad.norm().item() for block in model.h],
         block_grad_norms=[_grad_norm(block.parameters()) for block in model.h],
-        hidden_norms=[x.pow(2).sum(-1).mean().item() / n_embd for x in hidden],
+        hidden_norms=outputs["hidden"],
+        attn_branch_norms=outputs["attn"],
+        mlp_branch_norms=outputs["mlp"],
         loss=loss.item(),
-        n_embd=n_embd,
     )
 
 
@@ -195,7 +212,7 @@ def identity_jacobian_gap(block: nn.Module, x: torch.Tensor) -> float:
     gradient must pass through the LayerNorms, never around them.
     """
     n = x.numel()
-    jac = torch.autograd.functional.jacobian(lambda t: block(t), x)  # (B, T, C, B, T, C)
+    jac = torch.autograd.functional.jacobian(block, x, vectorize=True)  # (B, T, C, B, T, C)
     jac = jac.reshape(n, n)
     eye = torch.eye(n, dtype=jac.dtype)
     return ((jac - eye).norm() / eye.norm()).item()
