@@ -5,11 +5,14 @@ whose result is already recorded (same notebook bytes) is not graded again, so r
 same command after a crash grades each remaining submission exactly once.
 """
 
+import atexit
 import ctypes
 import json
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -34,7 +37,10 @@ def _init_worker(course: Course, counter, limits: bwrap.Limits) -> None:
     with counter.get_lock():
         index = counter.value
         counter.value += 1
-    _fork_server = ForkServer(course.state / "run" / f"w{index}", FIRST_SANDBOX_UID + index, limits).__enter__()
+    # unix socket paths are limited to 107 bytes: the run folder lives in a short temporary path
+    run_dir = Path(tempfile.mkdtemp(prefix="autograder-")) / f"w{index}"
+    atexit.register(shutil.rmtree, run_dir.parent, True)
+    _fork_server = ForkServer(run_dir, FIRST_SANDBOX_UID + index, limits).__enter__()
 
 
 def _grade(course: Course, student: str, submission_hash: str, cell_timeout: int) -> dict:

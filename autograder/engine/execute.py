@@ -15,7 +15,7 @@ interrupt on timeout), with three differences that keep a batch going:
 import asyncio
 import time
 
-from jupyter_client.utils import ensure_async
+from jupyter_client.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -85,3 +85,5 @@ class SandboxedExecute(Execute):
             detail = "the kernel died while running this cell (memory, CPU-time or process limit, or a crash)"
             cell.outputs = list(cell.get("outputs", [])) + [_error("DeadKernelError", detail)]
         return cell
+
+    execute_cell = run_sync(async_execute_cell)  # nbclient binds the sync name to its own coroutine
