@@ -1,6 +1,7 @@
 """Batch guarantees: kill -9 and resume grades everyone exactly once; scores equal plain nbgrader's;
 nbgrader's own failure on a duplicated cell (the batch stops) is reproduced; check's exit code."""
 
+import copy
 import json
 import os
 import shutil
@@ -91,7 +92,7 @@ def test_scores_equal_plain_nbgrader_autograde(course, tmp_path):
 
 def test_plain_nbgrader_stops_on_a_duplicated_cell_and_ours_does_not(course, tmp_path):
     def duplicate(nb):
-        nb.cells.append(json.loads(json.dumps(tiny.cell(nb, "test_visible"))))
+        nb.cells.append(copy.deepcopy(tiny.cell(nb, "test_visible")))
 
     variants = {"a_dup": (tiny.RIGHT, duplicate), "b_next": (tiny.RIGHT,)}
     submissions = tiny.write_submissions(tmp_path / "subs", course.release_notebook(), variants)
