@@ -1,0 +1,107 @@
+"""Benchmark: ``python -m autograder grade --workers 2`` against plain ``nbgrader autograde``.
+
+Both grade the same N submissions (default 40; a mix of right and wrong) of the same
+assignment on this machine in one run, and the ratio of wall times is printed. The assignment
+is ``03_blocks`` when ``solutions/03_blocks`` exists (right/wrong submissions from
+``tests/submissions/03_blocks`` when the notebooks engineer has made them, else the release
+notebook with the reference answers and with one of them broken), and the tiny fixture
+assignment otherwise (``--assignment tiny``). Scores of the two runs are compared too.
+
+    python benchmarks/bench_grading.py [--count 40] [--workers 2] [--assignment 03_blocks]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from autograder.engine.course import Course, prepare  # noqa: E402
+from tests.autograder_fixtures import tiny  # noqa: E402
+
+ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def submissions_for(assignment: str, course: Course, folder: Path, count: int) -> Path:
+    """count submissions, alternating through the available right and wrong notebooks."""
+    library = REPO / "tests" / "submissions" / assignment
+    notebooks = sorted(library.rglob("*.ipynb")) if library.is_dir() else []
+    if not notebooks and assignment == tiny.ASSIGNMENT:
+        variants = [(tiny.RIGHT,), (tiny.WRONG,)]
+        for i in range(count):
+            tiny.write_submissions(folder, course.release_notebook(), {f"student{i:03d}": variants[i % 2]})
+        return folder
+    if not notebooks:
+        notebooks = [course.source_notebook()]  # the reference answers: all right
+    for i in range(count):
+        target = folder / f"student{i:03d}" / f"{assignment}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(notebooks[i % len(notebooks)], target)
+    return folder
+
+
+def plain_scores(gradebook: Path) -> dict[str, float]:
+    query = (
+        "select a.student_id, sum(coalesce(g.auto_score, 0)) from grade g "
+        "join submitted_notebook n on g.notebook_id=n.id "
+        "join submitted_assignment a on n.assignment_id=a.id group by a.student_id"
+    )
+    with sqlite3.connect(gradebook) as db:
+        return {student: float(score) for student, score in db.execute(query).fetchall()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=2)
+    default = "03_blocks" if (REPO / "solutions" / "03_blocks").is_dir() else tiny.ASSIGNMENT
+    parser.add_argument("--assignment", default=default)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    solutions = REPO / "solutions"
+    if args.assignment == tiny.ASSIGNMENT:
+        solutions = work / "solutions"
+        tiny.write_source(solutions)
+    course = Course(work / "ours", args.assignment)
+    prepare(course, solutions)
+    submissions = submissions_for(args.assignment, course, work / "submissions", args.count)
+
+    plain = work / "plain"
+    shutil.copytree(course.root, plain)
+    for notebook in sorted(submissions.glob(f"*/{args.assignment}.ipynb")):
+        target = plain / "submitted" / notebook.parent.name / args.assignment
+        target.mkdir(parents=True)
+        shutil.copy(notebook, target / notebook.name)
+
+    start = time.monotonic()
+    subprocess.run(["nbgrader", "autograde", args.assignment], cwd=plain, env=ENV, check=True, capture_output=True)
+    plain_seconds = time.monotonic() - start
+
+    command = [sys.executable, "-m", "autograder", "grade", args.assignment, str(submissions)]
+    command += ["--out", str(course.root), "--source", str(solutions), "--workers", str(args.workers)]
+    start = time.monotonic()
+    subprocess.run(command, env=ENV, capture_output=True)
+    our_seconds = time.monotonic() - start
+
+    report = json.loads((course.root / "report.json").read_text())
+    ours = {s["student"]: s["score"] for s in report["students"]}
+    same = ours == plain_scores(plain / "gradebook.db")
+    n = args.count
+    print(f"assignment {args.assignment}, {n} submissions, {os.cpu_count()} CPUs")
+    print(f"nbgrader autograde:            {plain_seconds:7.1f} s  ({plain_seconds / n:.2f} s per submission)")
+    print(f"autograder --workers {args.workers}:       {our_seconds:7.1f} s  ({our_seconds / n:.2f} s per submission)")
+    print(f"ratio: {plain_seconds / our_seconds:.1f}x   scores identical: {same}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
