@@ -28,6 +28,13 @@ from .components import (
     pre_ln_block_gradients,
     pre_ln_block_hidden,
 )
+from .flow_checks import (  # noqa: E402, I001 (assignment 4)
+    flow_properties,
+    gradient_norms_hidden,
+    gradient_norms_values,
+    hidden_norms_hidden,
+    hidden_norms_values,
+)
 from .model_checks import (
     gpt2_forward,
     gpt2_gradients,
@@ -46,6 +53,7 @@ from .properties import (
     pre_ln_block_properties,
 )
 from .report import summary
+from .schedule_checks import schedule_hidden, schedule_properties, schedule_values  # noqa: E402 (assignment 6)
 
 __all__ = [
     "layernorm_forward", "layernorm_gradients", "layernorm_properties", "layernorm_hidden",
@@ -56,5 +64,7 @@ __all__ = [
     "post_ln_block_forward", "post_ln_block_gradients", "post_ln_block_properties", "post_ln_block_hidden",
     "gpt2_forward", "gpt2_gradients", "gpt2_properties", "gpt2_hidden",
     "load_hf_weights", "load_hf_logits", "load_hf_hidden",
+    "gradient_norms_values", "gradient_norms_hidden", "hidden_norms_values", "hidden_norms_hidden", "flow_properties",
+    "schedule_values", "schedule_properties", "schedule_hidden",
     "summary",
 ]
