@@ -15,7 +15,7 @@ from .gradient_flow import (
     xavier_init_,
     zero_residual_branches_,
 )
-from .warmup import DEFAULTS, QUICK, TrainResult, compare, lr_at, train
+from .warmup import DEFAULTS, LR, QUICK, WARMUP_STEPS, TrainResult, compare, lr_at, train
 
 __all__ = [
     "make_model",
@@ -32,4 +32,6 @@ __all__ = [
     "compare",
     "DEFAULTS",
     "QUICK",
+    "LR",
+    "WARMUP_STEPS",
 ]

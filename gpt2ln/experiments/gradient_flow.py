@@ -3,18 +3,41 @@
 Xiong et al., "On Layer Normalization in the Transformer Architecture" (ICML 2020), show
 that at initialisation
 
-* in Post-LN the gradient of the last FFN weight ``W^{2,L}`` does not shrink with depth,
-  and per-layer gradients grow toward the top of the stack (Fig. 3): the layers next to
-  the output get the largest updates, so a large learning rate at step 0 is unsafe;
-* in Pre-LN the residual stream is a sum of branch outputs, so ``E||x_l||^2`` grows
-  linearly with ``l`` (Lemma 2), the final LayerNorm divides by ``||x_L|| ~ sqrt(L)``,
-  and every layer's gradient is about ``1/sqrt(L)`` of the Post-LN one and flat across
-  layers (Theorem 1).
+* Post-LN: the gradient of the last FFN weight ``W^{2,L}`` does not shrink with depth
+  (Theorem 1, Fig. 3 c/d), so the layers next to the output get large updates and a
+  large learning rate at step 0 is unsafe;
+* Pre-LN: the residual stream is a sum of branch outputs, so ``E||x_l||^2`` grows
+  linearly with ``l`` (Lemma 2); the final LayerNorm divides by ``||x_L|| ~ sqrt(L)``, so
+  the gradients are ``1/sqrt(L)`` smaller (Theorem 1).
 
 Everything here is one forward and one backward pass of a fresh model on random tokens:
-no optimiser, no data. The "xavier" initialisation is the setting of the paper; the
-"gpt2" initialisation (``N(0, 0.02)``, residual projections shrunk by ``1/sqrt(2L)``)
-is GPT-2's own, and shows how a different init changes the picture.
+no optimiser, no data. Choices, and what they change:
+
+* **Which weight.** ``grad_norms`` is the paper's ``W^{2,l}``, the second MLP matrix,
+  ``h[l].mlp.c_proj.weight``; ``block_grad_norms`` takes all of block ``l``'s parameters
+  and tells the same story.
+* **Which init.** ``init="xavier"`` is the paper's setting (see :func:`xavier_init_`):
+  with it, Theorem 1 reproduces: from 6 to 24 blocks the last layer's gradient stays
+  put for Post-LN and halves (``sqrt(6/24)``) for Pre-LN. ``init="gpt2"`` is GPT-2's own
+  (``N(0, 0.02)``, residual projections shrunk by ``1/sqrt(2L)``): the shrunk branches
+  keep the Pre-LN stream from growing with depth, so there is no ``1/sqrt(L)`` either;
+  GPT-2 avoided the growth Lemma 2 describes on purpose.
+* **Per-layer profile (Fig. 3 a/b).** The paper's figure, for an encoder-decoder
+  translation model, shows Post-LN gradients rising toward the top. In this decoder-only
+  model (no encoder-decoder attention, the sub-layer Liu et al. 2020 blame for the
+  Post-LN decoder's vanishing gradients) the Post-LN profile is about flat: the top
+  layer's gradient is about that of the first. What does hold is the contrast: Pre-LN's
+  profile falls toward the top (each block's LayerNorm divides by a stream that has
+  grown), so relative to Pre-LN, Post-LN concentrates its gradient near the output.
+* **Lemma 2's constants.** The lemma's bounds ``(1 + l/2) d <= E||x_l||^2 <= (1 + 3l/2) d``
+  are for its one-branch layer, a width-``d`` ReLU FFN, whose output adds ``d/2``. The
+  proof's mechanism holds here exactly: cross terms vanish at initialisation, so
+  ``||x_l||^2 = ||x_0||^2 + sum of the branches' ||output||^2`` (``attn_branch_norms``,
+  ``mlp_branch_norms``), and the LayerNorm in front of each branch fixes its input
+  scale, so each MLP adds the same amount at every depth. But GPT-2's 4x-wide GELU MLP
+  with Xavier weights adds about ``0.23 d`` (``1.6 E[gelu(z)^2]``, ``z ~ N(0, 0.4)``), and
+  attention about ``0.1-0.3 d``: the growth is linear with a slope of about ``0.4 d``
+  per block, inside the upper bound, a little under the lower one.
 """
 
 import math
@@ -26,6 +49,7 @@ from tqdm.auto import tqdm
 
 from ..config import GPTConfig
 from ..model import GPT2, lm_loss
+from .threads import torch_threads
 
 INITS = ("xavier", "gpt2")
 
@@ -117,9 +141,10 @@ class FlowResult:
 def lemma2_bounds(n_layer: int) -> tuple[list[float], list[float]]:
     """Xiong et al.'s Lemma 2 for Pre-LN, in units of ``d``: ``1 + l/2 <= E||x_l||^2 / d <= 1 + 3l/2``.
 
-    The lemma counts one residual branch per layer (an FFN, width ``d``, ReLU). Here a
-    block has two branches (attention and a 4x GELU MLP); see the module docstring of
-    this file and the numbers in the book for how the measured growth compares.
+    Returns ``(lower, upper)``, each of length ``n_layer + 1`` (``l = 0 .. n_layer``), to
+    compare with :attr:`FlowResult.hidden_norms`. The lemma's layer is one width-``d``
+    ReLU FFN branch; a GPT-2 block (attention + 4x GELU MLP) adds a little less than
+    ``d/2`` per block at Xavier init (see the module docstring).
     """
     lower = [1 + l / 2 for l in range(n_layer + 1)]
     upper = [1 + 3 * l / 2 for l in range(n_layer + 1)]
@@ -142,50 +167,53 @@ def gradient_flow(
     init: str = "xavier",
     seed: int = 0,
     vocab_size: int = 256,
+    threads: int | None = 1,
 ) -> FlowResult:
     """One forward + backward of ``lm_loss`` on random tokens; per-layer gradient and hidden norms.
 
     Inputs and targets are independent uniform random tokens (seeded): at initialisation
     the model knows nothing, so the data does not matter, only the architecture does.
+    ``threads``: torch intra-op threads while it runs (see :mod:`.threads`).
     """
-    model = make_model(
-        norm, n_layer, n_embd=n_embd, n_head=n_head, vocab_size=vocab_size,
-        n_positions=max(128, seq_len), init=init, seed=seed,
-    )
-    gen = torch.Generator().manual_seed(seed + 1)
-    idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
-    targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+    with torch_threads(threads):
+        model = make_model(
+            norm, n_layer, n_embd=n_embd, n_head=n_head, vocab_size=vocab_size,
+            n_positions=max(128, seq_len), init=init, seed=seed,
+        )
+        gen = torch.Generator().manual_seed(seed + 1)
+        idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+        targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
 
-    outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
+        outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
 
-    def recorder(kind):
-        def record(_module, _inputs, output):
-            outputs[kind].append(output.detach().pow(2).sum(-1).mean().item() / n_embd)
+        def recorder(kind):
+            def record(_module, _inputs, output):
+                outputs[kind].append(output.detach().pow(2).sum(-1).mean().item() / n_embd)
 
-        return record
+            return record
 
-    # x_0 is the output of the embedding dropout (wte + wpe); x_l the output of block l.
-    hooks = [model.drop.register_forward_hook(recorder("hidden"))]
-    for block in model.h:
-        hooks.append(block.register_forward_hook(recorder("hidden")))
-        hooks.append(block.attn.register_forward_hook(recorder("attn")))
-        hooks.append(block.mlp.register_forward_hook(recorder("mlp")))
-    loss = lm_loss(model(idx), targets)
-    for hook in hooks:
-        hook.remove()
-    loss.backward()
+        # x_0 is the output of the embedding dropout (wte + wpe); x_l the output of block l.
+        hooks = [model.drop.register_forward_hook(recorder("hidden"))]
+        for block in model.h:
+            hooks.append(block.register_forward_hook(recorder("hidden")))
+            hooks.append(block.attn.register_forward_hook(recorder("attn")))
+            hooks.append(block.mlp.register_forward_hook(recorder("mlp")))
+        loss = lm_loss(model(idx), targets)
+        for hook in hooks:
+            hook.remove()
+        loss.backward()
 
-    return FlowResult(
-        norm=norm,
-        n_layer=n_layer,
-        init=init,
-        grad_norms=[block.mlp.c_proj.weight.grad.norm().item() for block in model.h],
-        block_grad_norms=[_grad_norm(block.parameters()) for block in model.h],
-        hidden_norms=outputs["hidden"],
-        attn_branch_norms=outputs["attn"],
-        mlp_branch_norms=outputs["mlp"],
-        loss=loss.item(),
-    )
+        return FlowResult(
+            norm=norm,
+            n_layer=n_layer,
+            init=init,
+            grad_norms=[block.mlp.c_proj.weight.grad.norm().item() for block in model.h],
+            block_grad_norms=[_grad_norm(block.parameters()) for block in model.h],
+            hidden_norms=outputs["hidden"],
+            attn_branch_norms=outputs["attn"],
+            mlp_branch_norms=outputs["mlp"],
+            loss=loss.item(),
+        )
 
 
 def depth_sweep(norm: str, depths=(6, 12, 24), **kw) -> list[FlowResult]:
