@@ -167,7 +167,7 @@ def variant_model(name: str, n_layer: int, **kw) -> GPT2:
 
 
 def measure_flow(model: GPT2, label: str, *, seq_len: int = 32, batch_size: int = 8, seed: int = 0) -> FlowResult:
-    """Per-layer gradient and hidden-state norms of ``model`` on seeded random tokens.
+    """Per-layer gradient, hidden-state and branch-output norms of ``model`` on seeded random tokens.
 
     The same measurement as :func:`gpt2ln.experiments.gradient_flow` (which builds its own
     model), for a model built here.
@@ -176,9 +176,15 @@ def measure_flow(model: GPT2, label: str, *, seq_len: int = 32, batch_size: int 
     gen = torch.Generator().manual_seed(seed + 1)
     idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
     targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
-    hidden = []  # x_0, then each block's output: (B, T, C) each
-    hooks = [model.drop.register_forward_hook(lambda _m, _i, out: hidden.append(out.detach()))]
-    hooks += [b.register_forward_hook(lambda _m, _i, out: hidden.append(out.detach())) for b in model.h]
+    outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
+
+    def recorder(kind):
+        return lambda _module, _inputs, out: outputs[kind].append(out.detach().pow(2).sum(-1).mean().item() / n_embd)
+
+    hooks = [model.drop.register_forward_hook(recorder("hidden"))]  # x_0, then each block's output
+    for block in model.h:
+        hooks += [block.register_forward_hook(recorder("hidden")), block.attn.register_forward_hook(recorder("attn")),
+                  block.mlp.register_forward_hook(recorder("mlp"))]
     model.zero_grad(set_to_none=True)
     loss = lm_loss(model(idx), targets)
     for hook in hooks:
@@ -194,9 +200,10 @@ def measure_flow(model: GPT2, label: str, *, seq_len: int = 32, batch_size: int 
         init="xavier",
         grad_norms=[b.mlp.c_proj.weight.grad.norm().item() for b in model.h],
         block_grad_norms=[norm_of(b.parameters()) for b in model.h],
-        hidden_norms=[h.pow(2).sum(-1).mean().item() / n_embd for h in hidden],
+        hidden_norms=outputs["hidden"],
+        attn_branch_norms=outputs["attn"],
+        mlp_branch_norms=outputs["mlp"],
         loss=loss.item(),
-        n_embd=n_embd,
     )
 
 

@@ -1,0 +1,288 @@
+"""The book: its sources are consistent, it builds with warnings as errors, and it works offline.
+
+* fast checks of the sources: every chapter and exercise page the feedback links to exists,
+  every section a feedback message names is a heading of its chapter, and the committed SVG
+  diagrams are exactly what ``book/diagrams/draw_blocks.py`` draws;
+* the build (``jupyter-book build book --warningiserror --keep-going``, as ``make book``), served
+  from the execution cache when nothing changed;
+* the built HTML in headless Chromium with the network cut off: every page loads, MathJax has
+  typeset the math (``mjx-container`` present, no raw ``\\(`` or ``$$`` left in the text), every
+  image has loaded (``naturalWidth > 0``), every internal link resolves; screenshots of a few
+  pages go to ``artifacts/screenshots/``.
+"""
+
+import html.parser
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BOOK = REPO / "book"
+HTML = BOOK / "_build" / "html"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+CHAPTERS = ["01_map", "02_layernorm", "03_post_ln", "04_pre_ln", "05_gradients", "06_warmup",
+            "07_misconceptions", "08_beyond"]
+ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gradient_flow", "05_gpt2", "06_warmup"]
+SCREENSHOT_PAGES = ["index", "chapters/04_pre_ln", "chapters/05_gradients", "chapters/07_misconceptions",
+                    "exercises/03_blocks"]
+
+
+def _load_draw_blocks():
+    spec = importlib.util.spec_from_file_location("draw_blocks", BOOK / "diagrams" / "draw_blocks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_every_linked_page_exists():
+    """The autograder's feedback links to these files by name."""
+    for chapter in CHAPTERS:
+        assert (BOOK / "chapters" / f"{chapter}.md").is_file(), chapter
+    for assignment in ASSIGNMENTS:
+        page = BOOK / "exercises" / f"{assignment}.md"
+        assert page.is_file(), assignment
+        assert f"```{{student-notebook}} {assignment}\n```" in page.read_text(), f"{page} does not render its notebook"
+    toc = (BOOK / "_toc.yml").read_text()
+    for name in [f"chapters/{c}" for c in CHAPTERS] + [f"exercises/{a}" for a in ASSIGNMENTS]:
+        assert f"file: {name}\n" in toc, f"{name} is not in _toc.yml"
+
+
+def test_feedback_sections_are_headings_of_their_chapters():
+    """Every section a feedback message points to is a heading, word for word, of the chapter it names."""
+    from gpt2ln.grading import sections
+
+    found = [v for v in vars(sections).values() if isinstance(v, sections.Section)]
+    assert len(found) > 10
+    for section in found:
+        source = (REPO / section.file).read_text()
+        headings = {m.group(1).strip() for m in re.finditer(r"^#+ (.+)$", source, re.MULTILINE)}
+        assert section.title in headings, f"{section.file} has no heading {section.title!r}"
+
+
+def test_diagrams_match_their_generator(tmp_path):
+    """The committed SVGs are what draw_blocks.py draws (re-run it after editing a diagram)."""
+    draw = _load_draw_blocks()
+    written = draw.write_all(tmp_path)
+    assert len(written) >= 6
+    for path in written:
+        committed = BOOK / "diagrams" / path.name
+        stale = f"{committed} is stale: run python book/diagrams/draw_blocks.py"
+        assert committed.read_text() == path.read_text(), stale
+        assert "<svg" in committed.read_text() and "</svg>" in committed.read_text()
+
+
+def test_diagram_shortcut_starts_at_block_input():
+    """The Pre-LN diagram's shortcut begins at x, before any LayerNorm; Post-LN's stream has one on it."""
+    draw = _load_draw_blocks()
+    first = draw.PRE_LN.steps[0]
+    assert isinstance(first, draw.Branch) and first.boxes[0] == "ln_1"
+    assert not any(isinstance(step, draw.OnStream) for step in draw.PRE_LN.steps)
+    assert any(isinstance(step, draw.OnStream) and step.label == "ln_1" for step in draw.POST_LN.steps)
+
+
+def test_citations_are_in_the_bibliography():
+    keys = set(re.findall(r"^@\w+\{([^,]+),", (BOOK / "references.bib").read_text(), re.MULTILINE))
+    cited = set()
+    for page in BOOK.rglob("*.md"):
+        if "_build" in page.parts:
+            continue
+        for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", page.read_text()):
+            cited |= {key.strip() for key in group.split(",")}
+    assert cited, "no citations found"
+    assert cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+
+
+# --------------------------------------------------------------------------- the build
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book as `make book` does; unchanged chapters come from the execution cache."""
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(BOOK), "--warningiserror", "--keep-going"]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    return HTML
+
+
+def test_book_builds_every_page(built_book):
+    pages = [f"chapters/{c}" for c in CHAPTERS] + [f"exercises/{a}" for a in ASSIGNMENTS]
+    pages += ["index", "exercises/index", "instructor/guide", "glossary", "bibliography"]
+    for page in pages:
+        assert (built_book / f"{page}.html").is_file(), page
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").is_file(), "MathJax is not served locally"
+
+
+def test_exercise_pages_render_the_student_notebooks(built_book):
+    for assignment in ASSIGNMENTS:
+        text = (built_book / "exercises" / f"{assignment}.html").read_text()
+        assert "has not been generated yet" not in text, f"notebooks/{assignment}/{assignment}.ipynb is missing"
+        assert f"{assignment}.ipynb" in text and "_downloads" in text, f"{assignment}: no download link"
+        assert "colab.research.google.com" in text and "mybinder.org" in text, f"{assignment}: no launch links"
+        notebook = json.loads((REPO / "notebooks" / assignment / f"{assignment}.ipynb").read_text())
+        assert "BEGIN SOLUTION" not in json.dumps(notebook), f"{assignment}: the released notebook has solutions"
+
+
+def test_experiment_numbers_are_in_the_text(built_book):
+    """Glued numbers are substituted (no unresolved glue key), and the corpus is credited."""
+    for chapter in CHAPTERS:
+        text = (built_book / "chapters" / f"{chapter}.html").read_text()
+        assert "{glue" not in text, f"{chapter}: unresolved glue role"
+        assert "Traceback" not in text, f"{chapter}: a cell raised"
+    from gpt2ln.data import CORPUS_CREDIT
+
+    warmup = (built_book / "chapters" / "06_warmup.html").read_text()
+    assert CORPUS_CREDIT in warmup.replace("\n", " ")
+
+
+# --------------------------------------------------------------------------- offline, in Chromium
+
+# Appended to a *copy* of each page: once the page and MathJax are done, it writes what it
+# found into the DOM, which `chromium --dump-dom` prints.
+PROBE = """
+<script>
+(function () {
+  function report() {
+    var imgs = Array.prototype.slice.call(document.images);
+    var text = document.body.innerText;
+    var out = {
+      title: document.title,
+      images: imgs.map(function (i) { return {src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0}; }),
+      mjx: document.querySelectorAll('mjx-container').length,
+      rawInline: text.indexOf('\\\\(') >= 0,
+      rawDisplay: text.indexOf('$$') >= 0,
+      mathjax: typeof window.MathJax === 'object' && !!window.MathJax.startup
+    };
+    var pre = document.createElement('pre');
+    pre.id = 'book-probe';
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  }
+  window.addEventListener('load', function () {
+    var done = window.MathJax && MathJax.startup && MathJax.startup.promise;
+    (done ? MathJax.startup.promise : Promise.resolve()).then(function () { setTimeout(report, 200); });
+  });
+})();
+</script>
+"""
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def _offline_prefix() -> list[str]:
+    """A command prefix that runs its command in a new network namespace (no network at all)."""
+    for prefix in (["unshare", "-rn"], ["unshare", "-n"]):
+        if shutil.which(prefix[0]) and subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+            return prefix
+    pytest.fail("cannot cut the network off (unshare -rn and unshare -n both fail)")
+
+
+def _chromium(offline: list[str], profile: Path, *args: str) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+             f"--user-data-dir={profile}", "--virtual-time-budget=15000"]
+    return subprocess.run(offline + [shutil.which("chromium"), *flags, *args], capture_output=True, text=True,
+                          timeout=180)
+
+
+def _page_names(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.html")
+                  if not any(part.startswith("_") for part in p.relative_to(root).parts) and p.name != "search.html"
+                  and p.name != "genindex.html")
+
+
+@pytest.mark.slow
+def test_offline_in_chromium(built_book, tmp_path):
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    offline = _offline_prefix()
+    site = tmp_path / "html"
+    shutil.copytree(built_book, site)
+    pages = _page_names(site)
+    assert len(pages) >= 19, pages
+    for name in pages:  # the probe goes into the copy only
+        path = site / f"{name}.html"
+        path.write_text(path.read_text().replace("</body>", PROBE + "</body>"))
+
+    def probe(name):
+        result = _chromium(offline, tmp_path / f"profile-{name.replace('/', '-')}", "--dump-dom",
+                           (site / f"{name}.html").as_uri())
+        match = re.search(r'<pre id="book-probe">(.*?)</pre>', result.stdout, re.DOTALL)
+        assert match, f"{name}: the page did not finish loading\n{result.stderr[-2000:]}"
+        return name, json.loads(html.unescape(match.group(1)))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = dict(pool.map(probe, pages))
+
+    problems = []
+    for name, report in reports.items():
+        if not report["mathjax"]:
+            problems.append(f"{name}: MathJax did not load")
+        if report["rawInline"] or report["rawDisplay"]:
+            problems.append(f"{name}: raw TeX left in the text")
+        problems += [f"{name}: image {img['src']} did not load" for img in report["images"] if not img["ok"]]
+    for chapter in ["02_layernorm", "03_post_ln", "04_pre_ln", "05_gradients", "06_warmup", "08_beyond"]:
+        if reports[f"chapters/{chapter}"]["mjx"] == 0:
+            problems.append(f"chapters/{chapter}: no typeset math (mjx-container)")
+    figures = sum(1 for r in reports.values() for img in r["images"] if "_images" in img["src"] or ".svg" in img["src"])
+    assert figures >= 10, f"only {figures} figures found"
+    assert not problems, "\n".join(problems)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name in SCREENSHOT_PAGES:
+        target = SCREENSHOTS / f"{name.replace('/', '_')}.png"
+        _chromium(offline, tmp_path / "profile-shots", f"--screenshot={target}", "--window-size=1280,1600",
+                  (built_book / f"{name}.html").as_uri())
+        assert target.is_file() and target.stat().st_size > 10_000, f"no screenshot of {name}"
+
+
+def test_internal_links_resolve(built_book):
+    """Every relative link of every page points to a file that exists, and to an id on it."""
+    ids: dict[Path, set[str]] = {}
+
+    def parse(path: Path) -> _Links:
+        parser = _Links()
+        parser.feed(path.read_text(encoding="utf-8"))
+        ids[path] = parser.ids
+        return parser
+
+    broken = []
+    for name in _page_names(built_book):
+        page = built_book / f"{name}.html"
+        for href in parse(page).hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith(("mailto:", "//")):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if not target.exists():
+                broken.append(f"{name}: {href}")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                target_ids = ids.get(target) or parse(target).ids
+                if unquote(parts.fragment) not in target_ids:
+                    broken.append(f"{name}: {href} (no such anchor)")
+    assert not broken, "\n".join(broken)
