@@ -1,0 +1,90 @@
+"""Submissions of 02_attention."""
+
+from nbgrader_helpers import Submission
+
+MASK = "causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()"
+SCALE = "scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))  # (B, nh, T, T)"
+SPLIT = "q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hd)"
+
+WRONG = {
+    "no_causal_mask": Submission(
+        patches={"attention": [(MASK, "causal = torch.ones(T, T, dtype=torch.bool, device=x.device)")]},
+        expect="is not causal"),
+    "mask_off_by_one": Submission(
+        patches={"attention": [(MASK, "causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril(-1)")]},
+        expect="off by one"),
+    "mask_sees_next_token": Submission(
+        patches={"attention": [(MASK, "causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril(1)")]},
+        expect="sees the next token"),
+    "scale_by_n_embd": Submission(
+        patches={"attention": [(SCALE, "scores = q @ k.transpose(-2, -1) / math.sqrt(C)")]},
+        expect="1/sqrt(n_embd)"),
+    "softmax_over_queries": Submission(
+        patches={"attention": [("F.softmax(scores, dim=-1)", "F.softmax(scores, dim=-2)")]},
+        expect="softmax runs over the queries"),
+    "heads_without_transpose": Submission(
+        patches={"attention": [
+            (SPLIT, "q, k, v = (t.reshape(B, self.n_head, T, C // self.n_head) for t in (q, k, v))"),
+            ("y = (weights @ v).transpose(1, 2).reshape(B, T, C)", "y = (weights @ v).reshape(B, T, C)")]},
+        expect="split the heads without the transpose"),
+}
+
+RIGHT = {
+    "sdpa": Submission(
+        patches={"attention": [(SCALE + "\n", ""), (MASK + "\n", ""),
+                               ('scores = scores.masked_fill(~causal, float("-inf"))\n', ""),
+                               ("weights = self.attn_dropout(F.softmax(scores, dim=-1))\n", ""),
+                               ("y = (weights @ v)", "y = F.scaled_dot_product_attention(q, k, v, is_causal=True)")]},
+        note="F.scaled_dot_product_attention"),
+    "einsum_separate_heads_large_negative": Submission(
+        answers={"attention": '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.n_head, self.head_dim = cfg.n_head, cfg.n_embd // cfg.n_head
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=cfg.bias)
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
+        self.attn_dropout = nn.Dropout(cfg.dropout)
+        self.resid_dropout = nn.Dropout(cfg.dropout)
+        self.register_buffer("mask", torch.tril(torch.ones(1024, 1024)).bool(), persistent=False)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = torch.chunk(self.c_attn(x), 3, dim=-1)
+        q = q.unflatten(-1, (self.n_head, self.head_dim))  # (B, T, nh, hd)
+        k = k.unflatten(-1, (self.n_head, self.head_dim))
+        v = v.unflatten(-1, (self.n_head, self.head_dim))
+        scores = torch.einsum("bqhd,bkhd->bhqk", q, k) * self.head_dim ** -0.5
+        scores = scores.masked_fill(self.mask[:T, :T] == 0, -1e9)
+        weights = self.attn_dropout(scores.softmax(dim=-1))
+        y = torch.einsum("bhqk,bkhd->bqhd", weights, v).flatten(2)
+        return self.resid_dropout(self.c_proj(y))
+'''},
+        note="einsum, chunk, a -1e9 mask from a registered buffer"),
+    "separate_matmuls_per_head": Submission(
+        answers={"attention": '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd)
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd)
+        self.attn_dropout = nn.Dropout(cfg.dropout)
+        self.resid_dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, x):
+        B, T, C = x.shape
+        hd = C // self.n_head
+        qkv = self.c_attn(x)
+        heads = []
+        for h in range(self.n_head):  # one head at a time
+            q = qkv[..., h * hd:(h + 1) * hd]
+            k = qkv[..., C + h * hd:C + (h + 1) * hd]
+            v = qkv[..., 2 * C + h * hd:2 * C + (h + 1) * hd]
+            att = torch.bmm(q, k.transpose(1, 2)) / hd ** 0.5
+            att = att + torch.triu(torch.full((T, T), float("-inf")), diagonal=1)
+            heads.append(torch.bmm(self.attn_dropout(torch.softmax(att, -1)), v))
+        return self.resid_dropout(self.c_proj(torch.cat(heads, dim=-1)))
+'''},
+        note="a loop over heads, an additive -inf mask"),
+}

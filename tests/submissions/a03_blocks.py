@@ -1,0 +1,60 @@
+"""Submissions of 03_blocks."""
+
+from nbgrader_helpers import Submission
+
+PRE_ATTN = "x = x + self.attn(self.ln_1(x))"
+PRE_MLP = "x = x + self.mlp(self.ln_2(x))"
+POST_ATTN = "x = self.ln_1(x + self.attn(x))"
+POST_MLP = "x = self.ln_2(x + self.mlp(x))"
+
+WRONG = {
+    "misconception_1_residual_after_ln": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "h = self.ln_1(x)\n        x = h + self.attn(h)"),
+                                  (PRE_MLP, "h = self.ln_2(x)\n        x = h + self.mlp(h)")]},
+        expect="Misconception 1"),
+    "misconception_2_post_ln_written_for_pre_ln": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, POST_ATTN), (PRE_MLP, POST_MLP)]},
+        expect="Misconception 2"),
+    "misconception_2_pre_ln_written_for_post_ln": Submission(
+        patches={"post_ln_block": [(POST_ATTN, PRE_ATTN), (POST_MLP, PRE_MLP)]},
+        expect="Misconception 2"),
+    "misconception_3_layernorm_on_the_shortcut": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "x = self.ln_1(x) + self.attn(x)"),
+                                  (PRE_MLP, "x = self.ln_2(x) + self.mlp(x)")]},
+        expect="Misconception 3"),
+    "missing_ln_2": Submission(
+        patches={"pre_ln_block": [(PRE_MLP, "x = x + self.mlp(x)")]},
+        expect="the LayerNorm is missing"),
+    "shared_ln_2": Submission(
+        patches={"pre_ln_block": [(PRE_MLP, "x = x + self.mlp(self.ln_1(x))")]},
+        expect="both halves use ln_1"),
+    "mlp_before_attention": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN + "\n        " + PRE_MLP, PRE_MLP + "\n        " + PRE_ATTN)]},
+        expect="the MLP runs before the attention"),
+    "detached_shortcut": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "x = x.detach() + self.attn(self.ln_1(x))")]},
+        expect="the shortcut is detached"),
+    "layernorm_under_no_grad": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "with torch.no_grad():\n            h = self.ln_1(x)\n"
+                                             "        x = x + self.attn(h)")]},
+        expect="the LayerNorm runs under torch.no_grad()"),
+    "missing_residual": Submission(
+        patches={"pre_ln_block": [(PRE_MLP, "x = self.mlp(self.ln_2(x))")]},
+        expect="there is no residual connection"),
+}
+
+RIGHT = {
+    "one_liner_and_sequential_names": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN + "\n        " + PRE_MLP + "\n        return x",
+                                   "return (lambda h: h + self.mlp(self.ln_2(h)))(x + self.attn(self.ln_1(x)))")],
+                 "post_ln_block": [(POST_ATTN + "\n        " + POST_MLP + "\n        return x",
+                                    "for norm, sublayer in ((self.ln_1, self.attn), (self.ln_2, self.mlp)):\n"
+                                    "            x = norm(x + sublayer(x))\n        return x")]},
+        note="a one-liner; a loop over (norm, sub-layer) pairs"),
+    "explicit_residual_names": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "residual = x\n        x = self.ln_1(x)\n        x = self.attn(x)\n"
+                                             "        x = residual + x"),
+                                  (PRE_MLP, "residual = x\n        x = self.mlp(self.ln_2(x))\n"
+                                            "        x = x + residual")]},
+        note="the residual saved in a variable, as many tutorials write it"),
+}
