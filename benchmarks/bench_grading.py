@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -30,21 +32,45 @@ from tests.autograder_fixtures import tiny  # noqa: E402
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
+def library_notebooks(assignment: str, release: Path) -> list:
+    """The notebooks engineer's right and wrong submissions (tests/submissions), as notebooks."""
+    sys.path.insert(0, str(REPO / "tests"))
+    try:
+        from nbgrader_helpers import solution_answers
+        from submissions import LIBRARY
+    except ImportError:
+        return []
+    if assignment not in LIBRARY:
+        return []
+    module, notebooks = LIBRARY[assignment], []
+    for submission in [*module.RIGHT.values(), *module.WRONG.values()]:
+        answers = solution_answers(assignment)
+        for grade_id, edits in submission.patches.items():
+            for old, new in edits:
+                answers[grade_id] = answers[grade_id].replace(old, new)
+        answers.update(submission.answers)
+        nb = nbformat.read(release, as_version=4)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade_id") in answers:
+                cell.source = answers[meta["grade_id"]]
+        notebooks.append(nb)
+    return notebooks
+
+
 def submissions_for(assignment: str, course: Course, folder: Path, count: int) -> Path:
-    """count submissions, alternating through the available right and wrong notebooks."""
-    library = REPO / "tests" / "submissions" / assignment
-    notebooks = sorted(library.rglob("*.ipynb")) if library.is_dir() else []
-    if not notebooks and assignment == tiny.ASSIGNMENT:
+    """count submissions, cycling through the right and wrong ones available."""
+    if assignment == tiny.ASSIGNMENT:
         variants = [(tiny.RIGHT,), (tiny.WRONG,)]
         for i in range(count):
             tiny.write_submissions(folder, course.release_notebook(), {f"student{i:03d}": variants[i % 2]})
         return folder
-    if not notebooks:
-        notebooks = [course.source_notebook()]  # the reference answers: all right
+    notebooks = library_notebooks(assignment, course.release_notebook())
+    notebooks = notebooks or [nbformat.read(course.source_notebook(), as_version=4)]  # the reference: all right
     for i in range(count):
         target = folder / f"student{i:03d}" / f"{assignment}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(notebooks[i % len(notebooks)], target)
+        nbformat.write(notebooks[i % len(notebooks)], target)
     return folder
 
 
@@ -100,6 +126,7 @@ def main() -> None:
     print(f"nbgrader autograde:            {plain_seconds:7.1f} s  ({plain_seconds / n:.2f} s per submission)")
     print(f"autograder --workers {args.workers}:       {our_seconds:7.1f} s  ({our_seconds / n:.2f} s per submission)")
     print(f"ratio: {plain_seconds / our_seconds:.1f}x   scores identical: {same}")
+    print("scores:", sorted(ours.values()))
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -18,8 +18,10 @@ Runs as ``python zygote.py SOCKET LIMITS_JSON`` with nothing but the standard li
 the venv: it must not import the autograder (which is not inside the sandbox).
 """
 
+import importlib
 import json
 import os
+import pkgutil
 import resource
 import selectors
 import shutil
@@ -32,21 +34,32 @@ SCRATCH = "/tmp/work"  # the writable tmpfs of the sandbox; wiped between kernel
 
 
 def warm_up() -> None:
-    """Import what every notebook imports, without starting any thread (fork must stay safe)."""
-    import matplotlib  # noqa: F401
+    """Import what the notebooks import, without starting any thread (fork must stay safe).
+
+    matplotlib is told now that it will draw inline (as ipykernel would tell it), and its font
+    list is built once here rather than in every kernel.
+    """
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    import matplotlib.pyplot  # noqa: F401
+    import matplotlib_inline.backend_inline  # noqa: F401
     import numpy  # noqa: F401
     import tiktoken  # noqa: F401
     import torch  # noqa: F401
     from ipykernel import ipkernel, zmqshell  # noqa: F401 (the kernel's shell, debugger and history)
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
     from IPython.core import interactiveshell  # noqa: F401
+    from matplotlib import font_manager
 
-    import gpt2ln  # noqa: F401
+    import gpt2ln
 
-    try:  # the course's checks, when the notebooks use them
-        import gpt2ln.grading  # noqa: F401
-    except ImportError:
-        pass
+    font_manager.fontManager.get_default_weight()  # noqa: B018 (builds the font list)
+    for module in pkgutil.walk_packages(gpt2ln.__path__, "gpt2ln."):
+        if module.name.endswith(("__main__", ".fetch")):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except Exception:  # a module that needs what the sandbox lacks is simply not pre-imported
+            pass
 
 
 def wipe_leftovers() -> None:
