@@ -280,7 +280,6 @@ def diagrams() -> dict[str, tuple[list[Column], str]]:
     return {
         "pre_vs_post.svg": ([POST_LN, PRE_LN], "Post-LN and Pre-LN blocks side by side; the shortcut is green"),
         "post_ln_block.svg": ([POST_LN], "The Post-LN block of the 2017 Transformer"),
-        "pre_ln_block.svg": ([PRE_LN], "GPT-2's Pre-LN block"),
         "gpt2_stack.svg": ([gpt2_stack], "GPT-2: embeddings, N Pre-LN blocks, ln_f, the tied LM head"),
         "misconceptions.svg": (
             [correct, mistake_after, mistake_confused, mistake_stream],
