@@ -22,6 +22,7 @@ from gpt2ln.experiments import (
     lr_at,
     make_model,
     train,
+    unigram_loss,
     zero_residual_branches_,
 )
 
@@ -171,3 +172,8 @@ def test_compare_runs_the_four_configurations():
     assert set(runs) == {("pre", 0), ("pre", 3), ("post", 0), ("post", 3)}
     assert runs["post", 3].lrs[0] == 0.0 and runs["post", 0].lrs[0] == pytest.approx(1e-3)
     assert runs["pre", 0].losses != runs["post", 0].losses
+
+
+def test_unigram_loss_is_the_entropy_of_character_frequencies():
+    assert unigram_loss("ab" * 200) == pytest.approx(math.log(2), rel=1e-4)
+    assert unigram_loss("aaab" * 100) == pytest.approx(-(0.75 * math.log(0.75) + 0.25 * math.log(0.25)), rel=1e-3)

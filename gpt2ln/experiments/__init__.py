@@ -15,7 +15,7 @@ from .gradient_flow import (
     xavier_init_,
     zero_residual_branches_,
 )
-from .warmup import DEFAULTS, LR, QUICK, WARMUP_STEPS, TrainResult, compare, lr_at, train
+from .warmup import DEFAULTS, LR, QUICK, WARMUP_STEPS, TrainResult, compare, lr_at, train, unigram_loss
 
 __all__ = [
     "make_model",
@@ -30,6 +30,7 @@ __all__ = [
     "TrainResult",
     "train",
     "compare",
+    "unigram_loss",
     "DEFAULTS",
     "QUICK",
     "LR",
