@@ -14,7 +14,7 @@ COLORS = {
     "post": "#ea580c",
     "peri": "#2563eb",
     "deepnorm": "#7c3aed",
-    "mix": "#b45309",
+    "mix": "#db2777",
     "rms": "#0891b2",
 }
 NAMES = {"pre": "Pre-LN", "post": "Post-LN", "peri": "Peri-LN", "deepnorm": "DeepNorm", "mix": "Mix-LN",
