@@ -16,6 +16,7 @@ from gpt2ln.experiments import (
     QUICK,
     compare,
     depth_sweep,
+    flow_of_model,
     gradient_flow,
     identity_jacobian_gap,
     lemma2_bounds,
@@ -89,6 +90,11 @@ def test_gradient_flow_is_deterministic_and_shaped():
     assert len(a.grad_norms) == len(a.block_grad_norms) == 3 and len(a.hidden_norms) == 4
     assert a.grad_norms != gradient_flow("post", 3, seed=2).grad_norms
     assert a.loss == pytest.approx(math.log(256), rel=0.15), "xavier init starts near the uniform loss"
+
+
+def test_flow_of_model_is_the_measurement_of_gradient_flow():
+    model = make_model("pre", 3, seed=4)
+    assert flow_of_model(model, norm="pre", init="xavier", seed=4) == gradient_flow("pre", 3, seed=4)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@
 from .gradient_flow import (
     FlowResult,
     depth_sweep,
+    flow_of_model,
     gradient_flow,
     identity_jacobian_gap,
     lemma2_bounds,
@@ -22,6 +23,7 @@ __all__ = [
     "xavier_init_",
     "FlowResult",
     "gradient_flow",
+    "flow_of_model",
     "depth_sweep",
     "identity_jacobian_gap",
     "zero_residual_branches_",

@@ -180,40 +180,49 @@ def gradient_flow(
             norm, n_layer, n_embd=n_embd, n_head=n_head, vocab_size=vocab_size,
             n_positions=max(128, seq_len), init=init, seed=seed,
         )
-        gen = torch.Generator().manual_seed(seed + 1)
-        idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
-        targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+        return flow_of_model(model, norm=norm, init=init, seq_len=seq_len, batch_size=batch_size, seed=seed)
 
-        outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
 
-        def recorder(kind):
-            def record(_module, _inputs, output):
-                outputs[kind].append(output.detach().pow(2).sum(-1).mean().item() / n_embd)
+def flow_of_model(model: GPT2, *, norm: str, init: str, seq_len: int = 32, batch_size: int = 8,
+                  seed: int = 0) -> FlowResult:
+    """The measurement of :func:`gradient_flow` for a model built elsewhere (any blocks with
+    ``attn`` and ``mlp.c_proj``); ``norm`` and ``init`` only label the result.
+    """
+    vocab_size, n_embd = model.cfg.vocab_size, model.cfg.n_embd
+    gen = torch.Generator().manual_seed(seed + 1)
+    idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+    targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
+    outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
 
-            return record
+    def recorder(kind):
+        def record(_module, _inputs, output):
+            outputs[kind].append(output.detach().pow(2).sum(-1).mean().item() / n_embd)
 
-        # x_0 is the output of the embedding dropout (wte + wpe); x_l the output of block l.
-        hooks = [model.drop.register_forward_hook(recorder("hidden"))]
-        for block in model.h:
-            hooks.append(block.register_forward_hook(recorder("hidden")))
-            hooks.append(block.attn.register_forward_hook(recorder("attn")))
-            hooks.append(block.mlp.register_forward_hook(recorder("mlp")))
-        loss = lm_loss(model(idx), targets)
-        for hook in hooks:
-            hook.remove()
-        loss.backward()
+        return record
 
-        return FlowResult(
-            norm=norm,
-            n_layer=n_layer,
-            init=init,
-            grad_norms=[block.mlp.c_proj.weight.grad.norm().item() for block in model.h],
-            block_grad_norms=[_grad_norm(block.parameters()) for block in model.h],
-            hidden_norms=outputs["hidden"],
-            attn_branch_norms=outputs["attn"],
-            mlp_branch_norms=outputs["mlp"],
-            loss=loss.item(),
-        )
+    # x_0 is the output of the embedding dropout (wte + wpe); x_l the output of block l.
+    hooks = [model.drop.register_forward_hook(recorder("hidden"))]
+    for block in model.h:
+        hooks.append(block.register_forward_hook(recorder("hidden")))
+        hooks.append(block.attn.register_forward_hook(recorder("attn")))
+        hooks.append(block.mlp.register_forward_hook(recorder("mlp")))
+    model.zero_grad(set_to_none=True)
+    loss = lm_loss(model(idx), targets)
+    for hook in hooks:
+        hook.remove()
+    loss.backward()
+
+    return FlowResult(
+        norm=norm,
+        n_layer=len(model.h),
+        init=init,
+        grad_norms=[block.mlp.c_proj.weight.grad.norm().item() for block in model.h],
+        block_grad_norms=[_grad_norm(block.parameters()) for block in model.h],
+        hidden_norms=outputs["hidden"],
+        attn_branch_norms=outputs["attn"],
+        mlp_branch_norms=outputs["mlp"],
+        loss=loss.item(),
+    )
 
 
 def depth_sweep(norm: str, depths=(6, 12, 24), **kw) -> list[FlowResult]:
