@@ -12,8 +12,9 @@ the loss of a model that ignores its input and predicts character frequencies
 (:func:`unigram_loss`, 3.33 nats), in every seed; with warmup it gets well below it
 (validation loss 2.64-2.87). Pre-LN trains without warmup (2.57-2.75) and a little better
 with it (2.54-2.58). The effect needs the depth: with 6 blocks one seed in three escaped
-the stall. At ``lr=5e-3`` Post-LN stalls even with warmup while Pre-LN still trains
-(2.48-2.57): warmup widens Post-LN's range of usable rates, Pre-LN's is wider still.
+the stall. With 6 blocks at ``lr=5e-3``, Post-LN stalled even with warmup in two seeds of
+three while Pre-LN still trained (2.48-2.57): warmup widens Post-LN's range of usable
+rates, and Pre-LN's is wider still.
 """
 
 import functools
