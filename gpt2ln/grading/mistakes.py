@@ -40,6 +40,7 @@ class Mistake:
     section: Section  # where the book explains it
     build: Callable  # same arguments as the reference class (or the function itself, for gelu)
     misconception: int | None = None  # 1, 2 or 3: the contract's misconceptions
+    layout: tuple | None = None  # blocks only: (attn_half, mlp_half, norms, mlp_first), see _BlockVariant
 
     def message(self) -> str:
         """The feedback paragraph: the misconception's name first when there is one."""
@@ -403,7 +404,7 @@ _HALF_TEXT = {
 }
 
 
-class _BlockVariant(PreLNBlock):
+class BlockVariant(PreLNBlock):
     """A block whose attention half and MLP half are each combined in a given way.
 
     ``norms`` says which LayerNorm each half uses ("12" right, "11" ln_1 shared, "21" swapped);
@@ -412,7 +413,12 @@ class _BlockVariant(PreLNBlock):
 
     def __init__(self, cfg, attn_half="pre", mlp_half="pre", norms="12", mlp_first=False):
         super().__init__(cfg)
+        self.set_layout(attn_half, mlp_half, norms, mlp_first)
+
+    def set_layout(self, attn_half, mlp_half, norms="12", mlp_first=False) -> "BlockVariant":
+        """Switch to another layout in place (the diagnosis tries a thousand on the same weights)."""
         self.halves, self.norms, self.mlp_first = (attn_half, mlp_half), norms, mlp_first
+        return self
 
     def forward(self, x, cache=None):
         ln = {"1": self.ln_1, "2": self.ln_2}
@@ -457,13 +463,14 @@ def _block_mistake(target: str, attn_half: str, mlp_half: str, norms: str = "12"
     misconception = next((m for m in misconceptions if m), None)
     title = "Your block: " + "; ".join(parts)
     key = f"{target}:{attn_half}/{mlp_half}/{norms}/{'mlp_first' if mlp_first else 'attn_first'}"
-    block = lambda cfg: _BlockVariant(cfg, attn_half, mlp_half, norms, mlp_first)  # noqa: E731
-    return Mistake(key, component, title, " ".join(explanations), sections[0], block, misconception)
+    block = lambda cfg: BlockVariant(cfg, attn_half, mlp_half, norms, mlp_first)  # noqa: E731
+    return Mistake(key, component, title, " ".join(explanations), sections[0], block, misconception,
+                   (attn_half, mlp_half, norms, mlp_first))
 
 
 def _named_block(key, target, attn_half, mlp_half=None, norms="12", mlp_first=False):
     m = _block_mistake(target, attn_half, mlp_half or attn_half, norms, mlp_first)
-    return Mistake(key, m.component, m.title, m.explanation, m.section, m.build, m.misconception)
+    return Mistake(key, m.component, m.title, m.explanation, m.section, m.build, m.misconception, m.layout)
 
 
 _register(
