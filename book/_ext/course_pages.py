@@ -16,12 +16,20 @@ executing it) keeps the page identical to what a student downloads and costs not
 
 A notebook that does not exist yet fails the build with a warning (the build runs with
 warnings as errors), unless ``BOOK_ALLOW_MISSING_NOTEBOOKS=1`` is set while developing.
+
+It also keeps the execution cache honest. jupyter-cache re-runs a chapter when the chapter's
+code changes, but not when the library it imports does: a new default in
+``gpt2ln.experiments`` would leave yesterday's numbers in today's text. So the cache is
+dropped whenever the source of the ``gpt2ln`` package has changed since the last build, and
+every chapter runs again; an unchanged rebuild still runs nothing.
 """
 
+import hashlib
 import json
 import os
 import posixpath
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -159,6 +167,39 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = PLACEHOLDER.sub(lambda m: render_notebook(app, m.group(1)), source[0])
 
 
+def library_fingerprint(root: Path) -> str:
+    """sha256 over the path and content of every Python file of the ``gpt2ln`` package."""
+    digest = hashlib.sha256()
+    for path in sorted((root / "gpt2ln").rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def drop_stale_execution_cache(app: Sphinx) -> None:
+    """Delete the execution cache when gpt2ln's source changed since the cache was filled."""
+    build = Path(app.outdir).resolve().parent
+    cache = Path(app.config.nb_execution_cache_path or build / ".jupyter_cache")
+    stamp = build / ".gpt2ln_fingerprint"
+    fingerprint = library_fingerprint(repo_root(app))
+    app.config.course_cache_dropped = False
+    if cache.exists() and (not stamp.exists() or stamp.read_text() != fingerprint):
+        logger.info("gpt2ln changed since the last build: dropping the execution cache %s", cache)
+        shutil.rmtree(cache)
+        app.config.course_cache_dropped = True
+    build.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+
+
+def reread_after_cache_drop(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Sphinx re-reads only edited pages; after a cache drop every page must run (and render) again."""
+    if not app.config.course_cache_dropped:
+        return []
+    return sorted(env.found_docs - set(added) - set(changed) - set(removed))
+
+
 def setup(app: Sphinx):
+    app.add_config_value("course_cache_dropped", False, "", types=[bool])
+    app.connect("builder-inited", drop_stale_execution_cache, priority=100)
+    app.connect("env-get-outdated", reread_after_cache_drop)
     app.connect("source-read", on_source_read)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
