@@ -256,15 +256,15 @@ def compare_cases(component: str, student, cases: list[Case], gradients: bool) -
 def _component_checks(component: str, title: str):
     """forward, gradients and hidden checks of one component (properties are written per component)."""
 
-    @graded(f"{title}: forward")
+    @graded(f"{title}: forward", DEFAULT_SECTION[component])
     def forward(student):
         return compare_cases(component, student, CASES[component]["visible"], gradients=False)
 
-    @graded(f"{title}: gradients")
+    @graded(f"{title}: gradients", DEFAULT_SECTION[component])
     def gradients(student):
         return compare_cases(component, student, CASES[component]["visible"], gradients=True)
 
-    @graded(f"{title}: more shapes and float64")
+    @graded(f"{title}: more shapes and float64", DEFAULT_SECTION[component])
     def hidden(student):
         return compare_cases(component, student, CASES[component]["hidden"], gradients=True)
 

@@ -138,27 +138,27 @@ VISIBLE = [("pre", 6, 0, "xavier"), ("post", 6, 0, "xavier")]
 HIDDEN = [("post", 12, 1, "xavier"), ("pre", 12, 2, "gpt2")]
 
 
-@graded("layer_gradient_norms: values")
+@graded("layer_gradient_norms: values", S.GRADIENT_FLOW)
 def gradient_norms_values(layer_gradient_norms):
     return _check_gradients(layer_gradient_norms, VISIBLE)
 
 
-@graded("layer_gradient_norms: more depths, seeds and inits")
+@graded("layer_gradient_norms: more depths, seeds and inits", S.GRADIENT_FLOW)
 def gradient_norms_hidden(layer_gradient_norms):
     return _check_gradients(layer_gradient_norms, HIDDEN)
 
 
-@graded("hidden_state_norms: values")
+@graded("hidden_state_norms: values", S.GRADIENT_FLOW)
 def hidden_norms_values(hidden_state_norms):
     return _check_hidden(hidden_state_norms, VISIBLE)
 
 
-@graded("hidden_state_norms: more depths, seeds and inits")
+@graded("hidden_state_norms: more depths, seeds and inits", S.GRADIENT_FLOW)
 def hidden_norms_hidden(hidden_state_norms):
     return _check_hidden(hidden_state_norms, HIDDEN)
 
 
-@graded("gradient flow: what your measurements show")
+@graded("gradient flow: what your measurements show", S.GRADIENT_FLOW)
 def flow_properties(layer_gradient_norms, hidden_state_norms):
     """Reference-free: the shape of the curves (Xiong et al. 2020), and no stale gradients."""
     model, idx, targets = measurement_setup("pre", 8)

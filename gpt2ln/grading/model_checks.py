@@ -35,22 +35,22 @@ CASES["gpt2"] = {
 }
 
 
-@graded("GPT2: forward")
+@graded("GPT2: forward", S.GPT2_MODEL)
 def gpt2_forward(GPT2):
     return compare_cases("gpt2", GPT2, CASES["gpt2"]["visible"], gradients=False)
 
 
-@graded("GPT2: gradients")
+@graded("GPT2: gradients", S.GPT2_MODEL)
 def gpt2_gradients(GPT2):
     return compare_cases("gpt2", GPT2, CASES["gpt2"]["visible"], gradients=True)
 
 
-@graded("GPT2: more shapes and float64")
+@graded("GPT2: more shapes and float64", S.GPT2_MODEL)
 def gpt2_hidden(GPT2):
     return compare_cases("gpt2", GPT2, CASES["gpt2"]["hidden"], gradients=True)
 
 
-@graded("GPT2: properties")
+@graded("GPT2: properties", S.GPT2_MODEL)
 def gpt2_properties(GPT2):
     cfg = _cfg(8, 2, n_layer=3, vocab_size=50, n_positions=16)
     model = _build(GPT2, (cfg,), "GPT2")
@@ -151,7 +151,7 @@ def _check_loader(load_hf_state_dict, hf):
         f"`param.copy_(...)` under torch.no_grad(), instead of replacing the Parameter objects). See {S.HF_WEIGHTS}.")
 
 
-@graded("load_hf_state_dict: weights")
+@graded("load_hf_state_dict: weights", S.HF_WEIGHTS)
 def load_hf_weights(load_hf_state_dict):
     _check_loader(load_hf_state_dict, _hf_model(0))
     return "every tensor of a random GPT2LMHeadModel lands in the right place, Conv1D weights transposed"
@@ -174,13 +174,13 @@ def _logits_match(GPT2, load_hf_state_dict, hf, T):
         f"if not, fix the loader first. See {S.HF_WEIGHTS}.")
 
 
-@graded("GPT2 + load_hf_state_dict: logits equal Hugging Face's")
+@graded("GPT2 + load_hf_state_dict: logits equal Hugging Face's", S.HF_WEIGHTS)
 def load_hf_logits(GPT2, load_hf_state_dict):
     _logits_match(GPT2, load_hf_state_dict, _hf_model(0), T=11)
     return "same logits as transformers.GPT2LMHeadModel on the same weights"
 
 
-@graded("load_hf_state_dict: another configuration")
+@graded("load_hf_state_dict: another configuration", S.HF_WEIGHTS)
 def load_hf_hidden(GPT2, load_hf_state_dict):
     hf = _hf_model(3, n_layer=3, n_embd=24, n_head=6, vocab_size=97, n_positions=20)
     _check_loader(load_hf_state_dict, hf)

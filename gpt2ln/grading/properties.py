@@ -26,7 +26,7 @@ def _linear(module, name, in_features, out_features, what):
     )
 
 
-@graded("LayerNorm: properties")
+@graded("LayerNorm: properties", S.LAYERNORM_STATISTICS)
 def layernorm_properties(LayerNorm):
     ln = _build(LayerNorm, (6,), "LayerNorm")
     weight, bias = getattr(ln, "weight", None), getattr(ln, "bias", None)
@@ -56,7 +56,7 @@ def layernorm_properties(LayerNorm):
     return "parameters, initial values, zero mean and unit variance per row, no in-place change"
 
 
-@graded("gelu: properties")
+@graded("gelu: properties", S.GELU_TANH)
 def gelu_properties(gelu):
     x = torch.tensor([-10.0, -0.75, 0.0, 1.0, 10.0])
     before = x.clone()
@@ -74,7 +74,7 @@ def gelu_properties(gelu):
     return "zero at 0, identity for large x, minimum near -0.75, tanh value at 1"
 
 
-@graded("MLP: properties")
+@graded("MLP: properties", S.MLP)
 def mlp_properties(MLP):
     cfg = _cfg(8, 2)
     mlp = _build(MLP, (cfg,), "MLP")
@@ -94,7 +94,7 @@ def mlp_properties(MLP):
     return "c_fc and c_proj shapes, dropout, position-wise"
 
 
-@graded("CausalSelfAttention: properties")
+@graded("CausalSelfAttention: properties", S.ATTENTION)
 def attention_properties(CausalSelfAttention):
     cfg = _cfg(12, 3)
     attn = _build(CausalSelfAttention, (cfg,), "CausalSelfAttention")
@@ -156,7 +156,7 @@ def _causal_block(block, what):
     return x, y
 
 
-@graded("PreLNBlock: properties")
+@graded("PreLNBlock: properties", S.PRE_LN_BLOCK)
 def pre_ln_block_properties(PreLNBlock):
     block = _build(PreLNBlock, (_cfg(8, 2),), "PreLNBlock")
     _block_parts(block, "PreLNBlock")
@@ -178,7 +178,7 @@ def pre_ln_block_properties(PreLNBlock):
     return "sub-modules, causal, identity when the branches are off (forward and gradient)"
 
 
-@graded("PostLNBlock: properties")
+@graded("PostLNBlock: properties", S.POST_LN_BLOCK)
 def post_ln_block_properties(PostLNBlock):
     block = _build(PostLNBlock, (_cfg(8, 2),), "PostLNBlock")
     _block_parts(block, "PostLNBlock")

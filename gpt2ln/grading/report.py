@@ -43,12 +43,17 @@ def _not_implemented(message: str) -> bool:
     return message.startswith("NotImplementedError")
 
 
-def graded(title: str):
+def graded(title: str, section=None):
     """Decorate a check: record it, print a line on success, turn any error into an ``AssertionError``.
 
     Errors raised by the student's own code (a ``StudentCodeError``) become feedback that says
-    the code crashed and how; ``NotImplementedError`` says the answer is still the stub.
+    the code crashed and how; ``NotImplementedError`` says the answer is still the stub. A
+    message that names no book section gets ``section`` (where the book explains the topic).
     """
+
+    def with_reference(feedback: str) -> str:
+        return feedback if section is None or "See " in feedback else f"{feedback}\nSee {section}."
+
 
     def decorate(check):
         @functools.wraps(check)
@@ -63,11 +68,11 @@ def graded(title: str):
                     feedback = (f"{title}: not answered yet. Your code still raises NotImplementedError: "
                                 "replace `raise NotImplementedError()` in the answer cell with your code.")
                 else:
-                    feedback = f"{title}: your code raised an error: {message}"
+                    feedback = with_reference(f"{title}: your code raised an error: {message}")
                 RESULTS[title] = CheckResult(title, False, feedback, time.perf_counter() - start)
                 raise AssertionError(feedback) from None
             except AssertionError as err:
-                feedback = f"{title}: {err}"
+                feedback = with_reference(f"{title}: {err}")
                 RESULTS[title] = CheckResult(title, False, feedback, time.perf_counter() - start)
                 raise AssertionError(feedback) from None
             RESULTS[title] = CheckResult(title, True, detail, time.perf_counter() - start)

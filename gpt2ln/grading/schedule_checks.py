@@ -80,17 +80,17 @@ def _check(lr_at, cases):
     return f"every step of {len(cases)} schedules matches"
 
 
-@graded("lr_at: values")
+@graded("lr_at: values", S.WARMUP)
 def schedule_values(lr_at):
     return _check(lr_at, VISIBLE)
 
 
-@graded("lr_at: more schedules")
+@graded("lr_at: more schedules", S.WARMUP)
 def schedule_hidden(lr_at):
     return _check(lr_at, HIDDEN)
 
 
-@graded("lr_at: properties")
+@graded("lr_at: properties", S.WARMUP)
 def schedule_properties(lr_at):
     base, warmup, total = 1e-3, 20, 200
     lrs = [float(v) for v in _values(lr_at, base, warmup, total)]

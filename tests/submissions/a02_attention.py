@@ -31,11 +31,25 @@ WRONG = {
 
 RIGHT = {
     "sdpa": Submission(
-        patches={"attention": [(SCALE + "\n", ""), (MASK + "\n", ""),
-                               ('scores = scores.masked_fill(~causal, float("-inf"))\n', ""),
-                               ("weights = self.attn_dropout(F.softmax(scores, dim=-1))\n", ""),
-                               ("y = (weights @ v)", "y = F.scaled_dot_product_attention(q, k, v, is_causal=True)")]},
-        note="F.scaled_dot_product_attention"),
+        answers={"attention": '''
+class CausalSelfAttention(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.n_head = cfg.n_head
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=cfg.bias)
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
+        self.attn_dropout = nn.Dropout(cfg.dropout)
+        self.resid_dropout = nn.Dropout(cfg.dropout)
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = [t.view(B, T, self.n_head, -1).transpose(1, 2) for t in (q, k, v)]
+        p = self.attn_dropout.p if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
+        return self.resid_dropout(self.c_proj(y.transpose(1, 2).contiguous().view(B, T, C)))
+'''},
+        note="F.scaled_dot_product_attention, as nanoGPT writes it"),
     "einsum_separate_heads_large_negative": Submission(
         answers={"attention": '''
 class CausalSelfAttention(nn.Module):
