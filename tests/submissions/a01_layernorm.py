@@ -22,10 +22,6 @@ WRONG = {
     "exact_gelu": Submission(
         patches={"gelu": [(GELU, "return x * 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))")]},
         expect="exact GELU"),
-    "mlp_gelu_after_projection": Submission(
-        patches={"mlp": [("return self.dropout(self.c_proj(gelu(self.c_fc(x))))",
-                          "return self.dropout(gelu(self.c_proj(self.c_fc(x))))")]},
-        expect="applies GELU after c_proj"),
     "mlp_misnamed_layers": Submission(
         patches={"mlp": [("self.c_fc = ", "self.fc = "), ("self.c_fc(x)", "self.fc(x)")]},
         expect="no attribute `c_fc`"),

@@ -13,9 +13,6 @@ WRONG = {
     "mask_off_by_one": Submission(
         patches={"attention": [(MASK, "causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril(-1)")]},
         expect="off by one"),
-    "mask_sees_next_token": Submission(
-        patches={"attention": [(MASK, "causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril(1)")]},
-        expect="sees the next token"),
     "scale_by_n_embd": Submission(
         patches={"attention": [(SCALE, "scores = q @ k.transpose(-2, -1) / math.sqrt(C)")]},
         expect="1/sqrt(n_embd)"),
