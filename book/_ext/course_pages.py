@@ -127,6 +127,7 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
     """MyST Markdown for the released notebook, or a note (and a warning) if it is missing."""
     path = repo_root(app) / notebook_relpath(assignment)
     page_dir = "book/exercises"
+    app.env.note_dependency(str(path))  # a missing file counts as changed: the page is retried next build
     if not path.exists():
         message = f"student notebook {notebook_relpath(assignment)} is missing: run `make release`"
         if os.environ.get("BOOK_ALLOW_MISSING_NOTEBOOKS") == "1":
@@ -134,7 +135,6 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
         else:
             logger.warning(message)
         return f":::{{note}}\nThe notebook for `{assignment}` has not been generated yet.\n:::\n"
-    app.env.note_dependency(str(path))
     nb = json.loads(path.read_text(encoding="utf-8"))
     parts = [":::{admonition} Get the notebook\n:class: tip\n"]
     download = posixpath.relpath(notebook_relpath(assignment), page_dir)
@@ -191,10 +191,22 @@ def drop_stale_execution_cache(app: Sphinx) -> None:
 
 
 def reread_after_cache_drop(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """Sphinx re-reads only edited pages; after a cache drop every page must run (and render) again."""
-    if not app.config.course_cache_dropped:
-        return []
-    return sorted(env.found_docs - set(added) - set(changed) - set(removed))
+    """Pages Sphinx must read again although their source did not change.
+
+    Sphinx re-reads only edited pages. After a cache drop every page must run again; and a
+    page whose execution failed last time must run again too, or an unchanged rebuild would
+    quietly keep the failed page and report success.
+    """
+    if app.config.course_cache_dropped:
+        return sorted(env.found_docs - set(added) - set(changed) - set(removed))
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    failed = []
+    for docname in env.found_docs:
+        exec_data = NbMetadataCollector.get_doc_data(env).get(docname, {}).get("exec_data")
+        if exec_data and not exec_data.get("succeeded", True):
+            failed.append(docname)
+    return sorted(failed)
 
 
 def setup(app: Sphinx):
