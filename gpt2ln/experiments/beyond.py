@@ -14,7 +14,6 @@ random tokens) applies to all of them:
 misconceptions with it too.
 """
 
-import math
 from collections.abc import Callable
 
 import torch
@@ -24,7 +23,7 @@ from tqdm.auto import tqdm
 from ..blocks import PostLNBlock, PreLNBlock
 from ..config import GPTConfig
 from ..model import GPT2, lm_loss
-from .gradient_flow import FlowResult, make_model, xavier_init_
+from .gradient_flow import FlowResult, flow_of_model, make_model, xavier_init_
 
 VARIANTS = ("post", "pre", "rms", "peri", "deepnorm", "mix")
 
@@ -166,76 +165,20 @@ def variant_model(name: str, n_layer: int, **kw) -> GPT2:
     return model
 
 
-def measure_flow(model: GPT2, label: str, *, seq_len: int = 32, batch_size: int = 8, seed: int = 0) -> FlowResult:
-    """Per-layer gradient, hidden-state and branch-output norms of ``model`` on seeded random tokens.
-
-    The same measurement as :func:`gpt2ln.experiments.gradient_flow` (which builds its own
-    model), for a model built here.
-    """
-    vocab_size, n_embd = model.cfg.vocab_size, model.cfg.n_embd
-    gen = torch.Generator().manual_seed(seed + 1)
-    idx = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
-    targets = torch.randint(vocab_size, (batch_size, seq_len), generator=gen)  # (B, T)
-    outputs = {"hidden": [], "attn": [], "mlp": []}  # mean squared norm per token, / n_embd
-
-    def recorder(kind):
-        return lambda _module, _inputs, out: outputs[kind].append(out.detach().pow(2).sum(-1).mean().item() / n_embd)
-
-    hooks = [model.drop.register_forward_hook(recorder("hidden"))]  # x_0, then each block's output
-    for block in model.h:
-        hooks += [block.register_forward_hook(recorder("hidden")), block.attn.register_forward_hook(recorder("attn")),
-                  block.mlp.register_forward_hook(recorder("mlp"))]
-    model.zero_grad(set_to_none=True)
-    loss = lm_loss(model(idx), targets)
-    for hook in hooks:
-        hook.remove()
-    loss.backward()
-
-    def norm_of(params):
-        return math.sqrt(sum(float(p.grad.pow(2).sum()) for p in params if p.grad is not None))
-
-    return FlowResult(
-        norm=label,
-        n_layer=len(model.h),
-        init="xavier",
-        grad_norms=[b.mlp.c_proj.weight.grad.norm().item() for b in model.h],
-        block_grad_norms=[norm_of(b.parameters()) for b in model.h],
-        hidden_norms=outputs["hidden"],
-        attn_branch_norms=outputs["attn"],
-        mlp_branch_norms=outputs["mlp"],
-        loss=loss.item(),
-    )
-
-
 def variant_flows(n_layer: int = 12, names=VARIANTS, seed: int = 0) -> dict[str, FlowResult]:
-    """:func:`measure_flow` of each variant at the same depth and seed."""
+    """:func:`~gpt2ln.experiments.flow_of_model` of each variant, at the same depth and seed."""
     return {
-        name: measure_flow(variant_model(name, n_layer, seed=seed), name, seed=seed)
+        name: flow_of_model(variant_model(name, n_layer, seed=seed), norm=name, init="xavier", seed=seed)
         for name in tqdm(names, desc="variants", leave=False)
     }
 
 
 def flow_of_blocks(block_factory, n_layer: int, label: str, *, final_ln: bool = True, seed: int = 0) -> FlowResult:
-    """:func:`measure_flow` of a stack of any block (``block_factory(cfg, i)``), e.g. a student's wrong one."""
+    """The gradient-flow measurement of a stack of any block (``block_factory(cfg, i)``), e.g. a student's wrong one."""
     model = build_model(block_factory, n_layer, final_ln=final_ln, seed=seed)
-    return measure_flow(model, label, seed=seed)
+    return flow_of_model(model, norm=label, init="xavier", seed=seed)
 
 
-__all__ = [
-    "VARIANTS",
-    "RMSNorm",
-    "PreRMSBlock",
-    "PeriLNBlock",
-    "DeepNormBlock",
-    "deepnorm_init_",
-    "mix_ln_factory",
-    "build_model",
-    "variant_model",
-    "measure_flow",
-    "variant_flows",
-    "flow_of_blocks",
-    "first_step_change",
-]
 
 
 def first_step_change(norm: str, n_layer: int, *, lr: float = 1e-3, seed: int = 0) -> tuple[float, float]:
@@ -261,3 +204,19 @@ def first_step_change(norm: str, n_layer: int, *, lr: float = 1e-3, seed: int = 
         new_logits = model(idx)
         relative_change = ((new_logits - logits).norm() / logits.norm()).item()
         return relative_change, (lm_loss(new_logits, targets) - loss).item()
+
+
+__all__ = [
+    "VARIANTS",
+    "RMSNorm",
+    "PreRMSBlock",
+    "PeriLNBlock",
+    "DeepNormBlock",
+    "deepnorm_init_",
+    "mix_ln_factory",
+    "build_model",
+    "variant_model",
+    "variant_flows",
+    "flow_of_blocks",
+    "first_step_change",
+]
