@@ -104,6 +104,27 @@ def test_citations_are_in_the_bibliography():
     assert cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
 
 
+def test_chapter_8_variants():
+    """The variants of chapter 8 are what their papers define, and measure like chapter 5's models."""
+    import torch
+
+    from gpt2ln.experiments import beyond, gradient_flow
+
+    x = torch.randn(2, 3, 16) * 5
+    y = beyond.RMSNorm(16, eps=0.0)(x)
+    assert torch.allclose(y.pow(2).mean(-1), torch.ones(2, 3), atol=1e-5), "RMSNorm gives unit root-mean-square"
+    model = beyond.variant_model("deepnorm", 6)
+    assert model.h[0].alpha == pytest.approx(12 ** 0.25), "DeepNorm's alpha is (2N)^(1/4)"
+    assert isinstance(model.ln_f, torch.nn.Identity)
+    peri = beyond.variant_model("peri", 2)
+    assert hasattr(peri.h[0], "ln_1_out") and hasattr(peri.h[0], "ln_2_out")
+    flows = beyond.variant_flows(4, names=("pre", "post", "mix"))
+    assert flows["pre"].grad_norms == gradient_flow("pre", 4).grad_norms, "same models as chapter 5"
+    assert flows["mix"].hidden_norms[1] == pytest.approx(1.0, abs=0.05), "Mix-LN starts with a Post-LN block"
+    change, loss_change = beyond.first_step_change("pre", 2)
+    assert change > 0 and loss_change < 0, "one sign-of-gradient step moves the logits and lowers the loss"
+
+
 # --------------------------------------------------------------------------- the build
 
 
