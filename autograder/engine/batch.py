@@ -5,7 +5,6 @@ whose result is already recorded (same notebook bytes) is not graded again, so r
 same command after a crash grades each remaining submission exactly once.
 """
 
-import atexit
 import ctypes
 import json
 import multiprocessing
@@ -30,17 +29,14 @@ FIRST_SANDBOX_UID = 61000  # each worker's kernels run as their own unprivileged
 _fork_server: ForkServer | None = None
 
 
-def _init_worker(course: Course, counter, limits: bwrap.Limits) -> None:
+def _init_worker(course: Course, counter, limits: bwrap.Limits, run_root: Path) -> None:
     """Start this worker's sandbox; die with the parent (a killed batch leaves nothing running)."""
     global _fork_server
     ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     with counter.get_lock():
         index = counter.value
         counter.value += 1
-    # unix socket paths are limited to 107 bytes: the run folder lives in a short temporary path
-    run_dir = Path(tempfile.mkdtemp(prefix="autograder-")) / f"w{index}"
-    atexit.register(shutil.rmtree, run_dir.parent, True)
-    _fork_server = ForkServer(run_dir, FIRST_SANDBOX_UID + index, limits).__enter__()
+    _fork_server = ForkServer(run_root / f"w{index}", FIRST_SANDBOX_UID + index, limits).__enter__()
 
 
 def _grade(course: Course, student: str, submission_hash: str, cell_timeout: int) -> dict:
@@ -65,6 +61,8 @@ def grade_class(
     limits: bwrap.Limits | None = None,
     cell_timeout: int = 30,
 ) -> dict:
+    if not bwrap.available():
+        raise SystemExit("grading runs submissions in a sandbox: it needs root, bubblewrap and setpriv")
     course = Course(out.resolve(), assignment)
     prepare(course, source_dir.resolve())
     found = find_submissions(submissions.resolve(), assignment)
@@ -82,6 +80,25 @@ def grade_class(
         todo[student] = submission_hash
 
     progress = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not todo)
+    # unix socket paths are limited to 107 bytes: the kernels' run folders live in a short temporary path
+    run_root = Path(tempfile.mkdtemp(prefix="autograder-"))
+    try:
+        remaining = _grade_all(course, todo, workers, limits or bwrap.Limits(), cell_timeout, run_root, progress)
+    finally:
+        shutil.rmtree(run_root, ignore_errors=True)
+    for student, submission_hash in remaining.items():  # never lose anyone
+        failure = results.failed(student, "the grading worker died repeatedly on this submission")
+        record(course, failure, submission_hash)
+    progress.close()
+    report = write_report(course)
+    from .export import export_csv
+
+    export_csv(course)
+    return report
+
+
+def _grade_all(course, todo: dict, workers: int, limits, cell_timeout: int, run_root: Path, progress) -> dict:
+    """Grade ``todo`` (student -> notebook hash) on a pool of workers; return what could not be graded."""
     remaining = dict(todo)
     for _attempt in range(3):  # a worker that died takes its pool down: start a new pool for the rest
         if not remaining:
@@ -92,7 +109,7 @@ def grade_class(
                 max_workers=max(1, min(workers, len(remaining))),
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_init_worker,
-                initargs=(course, counter, limits or bwrap.Limits()),
+                initargs=(course, counter, limits, run_root),
             ) as pool:
                 futures = {pool.submit(_grade, course, s, h, cell_timeout): s for s, h in sorted(remaining.items())}
                 for future in as_completed(futures):
@@ -101,15 +118,7 @@ def grade_class(
                     progress.update()
         except BrokenProcessPool:
             continue
-    for student, submission_hash in remaining.items():  # never lose anyone
-        failure = results.failed(student, "the grading worker died repeatedly on this submission")
-        record(course, failure, submission_hash)
-    progress.close()
-    report = write_report(course)
-    from .export import export_csv
-
-    export_csv(course)
-    return report
+    return remaining
 
 
 def write_report(course: Course) -> dict:

@@ -40,6 +40,7 @@ class SandboxedExecute(Execute):
         kwargs["kernel_manager_class"] = SandboxKernelManager
         super().__init__(*args, **kwargs)
         self.kernel_name = KERNEL_NAME
+        self.shutdown_kernel = "immediate"  # the kernel is thrown away: no graceful shutdown to wait for
         self._stopped: str | None = None  # why the kernel is gone, once it is
 
     def preprocess(self, nb, resources=None, km=None):
