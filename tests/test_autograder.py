@@ -69,6 +69,7 @@ def batch(tmp_path_factory, listener):
         "frank": '{"cells": [ this is not json',
         "gina": ("torch.equal = lambda a, b: True\n" + tiny.WRONG,),
         "hank": ("import gpt2ln.grading\n" + tiny.RIGHT,),
+        "jill": ("exec('torch.' + 'equal = lambda a, b: True')\n" + tiny.WRONG,),  # invisible to static analysis
         "x_socket": attack(
             f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {listener}), timeout=2)\n"
             "    print('ATTACK SUCCEEDED')\nexcept OSError as error:\n    print('blocked:', error)"
@@ -122,7 +123,7 @@ def test_every_submission_is_accounted_for_and_the_exit_code_says_some_failed(ba
 
 def test_right_and_wrong_answers_score_and_explain(batch):
     alice, bob = batch["students"]["alice"], batch["students"]["bob"]
-    assert (alice["score"], alice["max_score"]) == (3.0, 3.0)
+    assert (alice["score"], alice["max_score"]) == (3.0, 3.0) and alice["integrity"] == []
     assert [t["message"] for t in alice["tests"]] == ["", ""]
     assert bob["score"] == 1.0
     assert bob["tests"][1] == {"grade_id": "test_hidden", "points": 0.0, "max_points": 2.0,
@@ -163,6 +164,8 @@ def test_corrupt_and_missing_notebooks_fail_with_a_reason_and_no_zero_in_the_csv
 def test_integrity_flags_monkeypatching_and_the_course_checks(batch):
     assert "monkeypatch" in [f["kind"] for f in batch["students"]["gina"]["integrity"]]
     assert "reference_import" in [f["kind"] for f in batch["students"]["hank"]["integrity"]]
+    jill = batch["students"]["jill"]["integrity"]
+    assert [f["detail"] for f in jill] == ["torch.equal was replaced or deleted"]  # seen at run time
     assert "gina" in (batch["out"] / "grades.csv").read_text().split("monkeypatch")[0]
 
 

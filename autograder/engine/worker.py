@@ -117,7 +117,8 @@ def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> di
     try:
         with GradebookLock(course.state / "gradebook.lock"):
             converter.grade(student)
-            return results.graded(course, student, converter.collected.get("integrity", []))
+            flags = converter.collected.get("integrity", []) + converter.collected.get("runtime_integrity", [])
+            return results.graded(course, student, flags)
     except Exception as error:
         errors = [line for line in log if line.startswith("ERROR")]
         reason = f"{type(error).__name__}: {error}".strip()

@@ -62,6 +62,31 @@ def warm_up() -> None:
             pass
 
 
+def snapshot_baseline() -> None:
+    """Remember the functions of torch, numpy and the course package, to notice later if one was replaced.
+
+    Kept in ``sys.modules["_autograder_baseline"]``, inherited by every forked kernel; the
+    grader's last cell (autograder/engine/probe.py) compares, after the student's code ran.
+    """
+    import types
+
+    import numpy
+    import torch
+    import torch.nn.functional
+
+    owners = {"torch": torch, "torch.nn.functional": torch.nn.functional, "torch.Tensor": torch.Tensor}
+    owners |= {"numpy": numpy, "numpy.testing": numpy.testing}
+    owners |= {name: module for name, module in sys.modules.items() if name.startswith("gpt2ln")}
+    watched = {}
+    for owner, holder in owners.items():
+        for name, value in list(vars(holder).items()):
+            if callable(value) and not name.startswith("__"):
+                watched[(owner, name)] = value
+    baseline = types.ModuleType("_autograder_baseline")
+    baseline.owners, baseline.watched = owners, watched
+    sys.modules["_autograder_baseline"] = baseline
+
+
 def wipe_leftovers() -> None:
     """Kill every process of earlier kernels (all but us and the sandbox's init) and empty the scratch."""
     try:
@@ -116,6 +141,7 @@ class Kernel:
 
 def serve(socket_path: str, limits: dict) -> None:
     warm_up()
+    snapshot_baseline()
     wipe_leftovers()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
@@ -129,8 +155,9 @@ def serve(socket_path: str, limits: dict) -> None:
             if key.fileobj is listener:
                 conn, _ = listener.accept()
                 request = json.loads(conn.makefile().readline())
-                if not kernels:
-                    wipe_leftovers()
+                for fd in list(kernels):  # one kernel at a time: the previous one (and its leftovers) goes first
+                    _end(kernels.pop(fd), selector)
+                wipe_leftovers()
                 pid = os.fork()
                 if pid == 0:
                     listener.close()
@@ -164,6 +191,19 @@ def serve(socket_path: str, limits: dict) -> None:
                 del kernels[fd]
                 if not kernels:
                     wipe_leftovers()
+
+
+def _end(kernel: Kernel, selector: selectors.BaseSelector) -> None:
+    """Kill a kernel, reap it and tell its shim."""
+    _kill(kernel.pid)
+    try:
+        _, status = os.waitpid(kernel.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+    except ChildProcessError:
+        code = -signal.SIGKILL
+    kernel.send({"exit": code})
+    selector.unregister(kernel.conn)
+    kernel.conn.close()
 
 
 def _kill(pid: int, signum: int = signal.SIGKILL) -> None:

@@ -1,0 +1,59 @@
+"""The grader's last cell: what the student's code changed at run time, seen from inside the kernel.
+
+Static analysis (:mod:`.integrity`) misses ``exec``, ``getattr(__import__(...), ...)`` and the
+like. After the notebook ran, this cell (appended by the executor, removed before anything
+is saved) compares torch's, numpy's and the course package's functions with the ones the
+fork server recorded before the kernel existed, and looks where the answers' classes and
+functions come from. It prints one marked JSON line the executor reads back. Student code
+runs in the same process and could fake this: like every flag, it is a reason to look.
+"""
+
+import json
+
+from nbformat.notebooknode import NotebookNode
+
+from .integrity import ANSWERS
+
+MARK = "__AUTOGRADER_PROBE__"
+
+PROBE = '''
+def _autograder_probe(answers):
+    import json, sys
+    found = []
+    baseline = sys.modules.get("_autograder_baseline")
+    if baseline is None:
+        found.append(["monkeypatch", "the grader's record of torch/numpy/gpt2ln functions was removed"])
+    else:
+        for owner, holder in baseline.owners.items():
+            if not isinstance(holder, type) and sys.modules.get(owner) is not holder:
+                found.append(["monkeypatch", f"sys.modules[{owner!r}] was replaced"])
+        for (owner, name), value in baseline.watched.items():
+            if vars(baseline.owners[owner]).get(name) is not value:
+                found.append(["monkeypatch", f"{owner}.{name} was replaced or deleted"])
+    namespace = get_ipython().user_ns
+    for name in answers:
+        module = getattr(namespace.get(name), "__module__", None) or ""
+        if module.startswith("gpt2ln"):
+            found.append(["reference_import", f"{name} is {module}.{name}, the reference implementation"])
+    print("MARK" + json.dumps(found[:20]))
+_autograder_probe(ANSWERS)
+del _autograder_probe
+'''
+
+
+def probe_cell(assignment: str) -> NotebookNode:
+    source = PROBE.replace("MARK", MARK).replace("ANSWERS", json.dumps(sorted(ANSWERS.get(assignment, set()))))
+    return NotebookNode(cell_type="code", source=source.strip(), metadata={}, outputs=[], execution_count=None)
+
+
+def read_probe(cell: NotebookNode) -> list[dict]:
+    """The flags the probe printed ([] if it did not run, e.g. the kernel had been stopped)."""
+    for output in cell.get("outputs", []):
+        text = output.get("text", "")
+        if output.get("output_type") == "stream" and MARK in text:
+            payload = text.split(MARK, 1)[1].splitlines()[0]
+            try:
+                return [{"kind": kind, "cell": None, "detail": detail} for kind, detail in json.loads(payload)]
+            except (ValueError, TypeError):
+                return [{"kind": "monkeypatch", "cell": None, "detail": "the grader's probe printed garbage"}]
+    return []
