@@ -73,11 +73,13 @@ def prepare(course: Course, source_dir: Path) -> None:
     if not config_file.exists():
         config_file.write_text(CONFIG_TEMPLATE.format(settings=str(COURSE_SETTINGS)))
     course.state.mkdir(parents=True, exist_ok=True)
-    if course.release_notebook().exists() and course.gradebook.exists():
-        return
     source = source_dir / course.assignment
     if not (source / f"{course.assignment}.ipynb").exists():
         raise FileNotFoundError(f"no source notebook {source / course.assignment}.ipynb")
+    if course.release_notebook().exists() and course.gradebook.exists():
+        if (source / f"{course.assignment}.ipynb").read_bytes() == course.source_notebook().read_bytes():
+            return
+        print(f"{source} changed since this folder was prepared: regenerating (use --force to regrade everyone)")
     shutil.copytree(source, course.root / "source" / course.assignment, dirs_exist_ok=True)
     from nbgrader.converters import GenerateAssignment
 
