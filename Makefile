@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test venv data release lint bench clean
+.PHONY: book test venv data release lint bench bench-grading clean
 
 book: $(STAMP) data
 	$(BIN)/jupyter-book build book --warningiserror --keep-going
@@ -42,8 +42,12 @@ release: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Speed against the peer on this machine, printed as ratios (never asserted in tests).
 bench: $(STAMP) data
 	$(BIN)/python benchmarks/bench_model.py
+
+bench-grading: $(STAMP) data
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf book/_build
