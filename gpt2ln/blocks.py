@@ -24,10 +24,10 @@ from .layers import MLP, LayerNorm
 class _Block(nn.Module):
     def __init__(self, cfg: GPTConfig, fast: bool = False):
         super().__init__()
-        self.ln_1 = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon, bias=cfg.bias)
+        self.ln_1 = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon, bias=cfg.bias, fast=fast)
         self.attn = CausalSelfAttention(cfg, fast=fast)
-        self.ln_2 = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon, bias=cfg.bias)
-        self.mlp = MLP(cfg)
+        self.ln_2 = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon, bias=cfg.bias, fast=fast)
+        self.mlp = MLP(cfg, fast=fast)
 
 
 class PreLNBlock(_Block):

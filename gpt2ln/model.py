@@ -22,8 +22,9 @@ class GPT2(nn.Module):
     """GPT-2 with Pre-LN blocks (``norm="pre"``, the real GPT-2) or Post-LN blocks.
 
     ``norm="post"`` gives the 2017 layout: each block already ends in a LayerNorm, so
-    ``ln_f`` is the identity there. ``fast=True`` uses fused attention
-    (``F.scaled_dot_product_attention``); the weights and the maths are the same.
+    ``ln_f`` is the identity there. ``fast=True`` uses PyTorch's fused kernels
+    (``F.scaled_dot_product_attention``, ``F.layer_norm``, tanh ``F.gelu``); the weights
+    and the maths are the same, and the tests check both paths agree.
     """
 
     def __init__(self, cfg: GPTConfig, norm: str = "pre", fast: bool = False):
@@ -36,7 +37,7 @@ class GPT2(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         self.h = nn.ModuleList(BLOCKS[norm](cfg, fast=fast) for _ in range(cfg.n_layer))
         if norm == "pre":  # GPT-2 added this: the stream is never normalised inside the stack
-            self.ln_f = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon, bias=cfg.bias)
+            self.ln_f = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon, bias=cfg.bias, fast=fast)
         else:
             self.ln_f = nn.Identity()
         self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)

@@ -146,3 +146,17 @@ def test_too_long_sequences_are_rejected():
 def test_config_rejects_indivisible_heads():
     with pytest.raises(ValueError, match="divisible"):
         GPTConfig(n_embd=100, n_head=3)
+
+
+def test_fast_model_equals_explicit_model_outputs_and_gradients():
+    """fast=True (fused SDPA, layer_norm, tanh gelu) is the same maths as the written-out path."""
+    torch.manual_seed(0)
+    explicit, fast = GPT2(CFG), GPT2(CFG, fast=True)
+    fast.load_state_dict(explicit.state_dict())
+    idx = torch.randint(CFG.vocab_size, (2, 9), generator=torch.Generator().manual_seed(1))
+    a, b = explicit(idx), fast(idx)
+    torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
+    a.square().mean().backward()
+    b.square().mean().backward()
+    for (name, p), q in zip(explicit.named_parameters(), fast.parameters(), strict=True):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-6, rtol=1e-4, msg=lambda m, n=name: f"{n}: {m}")
