@@ -20,8 +20,8 @@ CONTRACT_ANSWERS = {  # ../shared/course-contract.md, "Assignments"
     "01_layernorm": {"layernorm": "LayerNorm", "gelu": "gelu", "mlp": "MLP"},
     "02_attention": {"attention": "CausalSelfAttention"},
     "03_blocks": {"pre_ln_block": "PreLNBlock", "post_ln_block": "PostLNBlock"},
-    "04_gradient_flow": {},
-    "05_gpt2": {"gpt2_model": "GPT2", "load_hf": "load_hf_state_dict"},
+    "04_gpt2": {"gpt2_model": "GPT2", "load_hf": "load_hf_state_dict"},
+    "05_gradient_flow": {},
     "06_warmup": {},
 }
 
@@ -63,7 +63,7 @@ def test_test_cells_are_locked_have_points_and_hidden_tests(assignment):
 
 
 def test_written_answers_are_manually_graded_where_the_contract_asks():
-    for assignment in ("04_gradient_flow", "06_warmup"):
+    for assignment in ("05_gradient_flow", "06_warmup"):
         written = [c for c in cells(assignment) if c.cell_type == "markdown"
                    and c.metadata.get("nbgrader", {}).get("grade")]
         assert len(written) >= 2 and all(c.metadata.nbgrader["solution"] for c in written)

@@ -29,10 +29,10 @@ REPO = Path(__file__).resolve().parent.parent
 BOOK = REPO / "book"
 HTML = BOOK / "_build" / "html"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
-CHAPTERS = ["01_map", "02_layernorm", "03_post_ln", "04_pre_ln", "05_gradients", "06_warmup",
-            "07_misconceptions", "08_beyond"]
-ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gradient_flow", "05_gpt2", "06_warmup"]
-SCREENSHOT_PAGES = ["index", "chapters/04_pre_ln", "chapters/05_gradients", "chapters/07_misconceptions",
+CHAPTERS = ["01_map", "02_layernorm", "03_post_ln", "04_pre_ln", "05_misconceptions", "06_gradients",
+            "07_warmup", "08_beyond"]
+ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gpt2", "05_gradient_flow", "06_warmup"]
+SCREENSHOT_PAGES = ["index", "chapters/04_pre_ln", "chapters/06_gradients", "chapters/05_misconceptions",
                     "exercises/03_blocks"]
 
 
@@ -165,7 +165,7 @@ def test_experiment_numbers_are_in_the_text(built_book):
         assert "Traceback" not in text, f"{chapter}: a cell raised"
     from gpt2ln.data import CORPUS_CREDIT
 
-    warmup = (built_book / "chapters" / "06_warmup.html").read_text()
+    warmup = (built_book / "chapters" / "07_warmup.html").read_text()
     assert CORPUS_CREDIT in warmup.replace("\n", " ")
 
 
@@ -267,7 +267,7 @@ def test_offline_in_chromium(built_book, tmp_path):
         if report["rawInline"] or report["rawDisplay"]:
             problems.append(f"{name}: raw TeX left in the text")
         problems += [f"{name}: image {img['src']} did not load" for img in report["images"] if not img["ok"]]
-    for chapter in ["02_layernorm", "03_post_ln", "04_pre_ln", "05_gradients", "06_warmup", "08_beyond"]:
+    for chapter in ["02_layernorm", "03_post_ln", "04_pre_ln", "06_gradients", "07_warmup", "08_beyond"]:
         if reports[f"chapters/{chapter}"]["mjx"] == 0:
             problems.append(f"chapters/{chapter}: no typeset math (mjx-container)")
     images = [img["src"] for report in reports.values() for img in report["images"]]

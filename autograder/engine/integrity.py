@@ -17,13 +17,13 @@ ANSWERS = {
     "01_layernorm": {"LayerNorm", "gelu", "MLP"},
     "02_attention": {"CausalSelfAttention", "causal_mask"},
     "03_blocks": {"PreLNBlock", "PostLNBlock"},
-    "05_gpt2": {"GPT2", "load_hf_state_dict", "from_hf_model"},
+    "04_gpt2": {"GPT2", "load_hf_state_dict", "from_hf_model"},
 }
 ANSWER_MODULES = {
     "01_layernorm": {"gpt2ln.layers"},
     "02_attention": {"gpt2ln.attention"},
     "03_blocks": {"gpt2ln.blocks"},
-    "05_gpt2": {"gpt2ln.model", "gpt2ln.hf"},
+    "04_gpt2": {"gpt2ln.model", "gpt2ln.hf"},
 }
 PROTECTED_ROOTS = {"torch", "numpy", "gpt2ln"}
 HOOKS = {"settrace", "setprofile", "addaudithook", "register", "input_transformers_post", "input_transformers_cleanup"}

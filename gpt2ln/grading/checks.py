@@ -28,7 +28,7 @@ from .components import (
     pre_ln_block_gradients,
     pre_ln_block_hidden,
 )
-from .flow_checks import (  # noqa: E402, I001 (assignment 4)
+from .flow_checks import (  # noqa: E402, I001 (assignment 5)
     flow_properties,
     gradient_norms_hidden,
     gradient_norms_values,

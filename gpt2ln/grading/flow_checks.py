@@ -1,4 +1,4 @@
-"""Checks of assignment 4: per-layer gradient norms and hidden-state norms at initialisation.
+"""Checks of assignment 5 (05_gradient_flow): per-layer gradient norms and hidden-state norms at initialisation.
 
 The student measures them on the model and batch of ``measurement_setup``, which are the
 ones ``gpt2ln.experiments.gradient_flow`` uses for the same (norm, depth, seed, init); the

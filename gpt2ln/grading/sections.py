@@ -1,6 +1,6 @@
 """Where the book explains each topic: the references every feedback message ends with.
 
-A message names a chapter and a section in words ("Chapter 7, Misconception 1") and the
+A message names a chapter and a section in words ("Chapter 5, Misconception 1") and the
 chapter's source file, so it reads well in a notebook, in a feedback HTML page and in
 ``report.json`` alike. The chapter files live in ``book/chapters/``.
 """
@@ -25,9 +25,9 @@ def _chapter(number: int, stem: str):
 _ch2 = _chapter(2, "02_layernorm")
 _ch3 = _chapter(3, "03_post_ln")
 _ch4 = _chapter(4, "04_pre_ln")
-_ch5 = _chapter(5, "05_gradients")
-_ch6 = _chapter(6, "06_warmup")
-_ch7 = _chapter(7, "07_misconceptions")
+_ch5 = _chapter(5, "05_misconceptions")
+_ch6 = _chapter(6, "06_gradients")
+_ch7 = _chapter(7, "07_warmup")
 
 LAYERNORM_STATISTICS = _ch2("LayerNorm: statistics over the last dimension")
 BIASED_VARIANCE = _ch2("LayerNorm: the biased variance")
@@ -44,12 +44,12 @@ PRE_LN_BLOCK = _ch4("The Pre-LN block")
 RESIDUAL_STREAM = _ch4("The residual stream")
 GPT2_MODEL = _ch4("The whole GPT-2")
 HF_WEIGHTS = _ch4("Loading the released weights")
-GRADIENT_FLOW = _ch5("Gradient norms at initialisation")
-WARMUP = _ch6("The warmup schedule")
-MISCONCEPTION_1 = _ch7("Misconception 1: the residual connection comes after the LayerNorm")
-MISCONCEPTION_2 = _ch7("Misconception 2: Pre-LN and Post-LN confused")
-MISCONCEPTION_3 = _ch7("Misconception 3: the LayerNorm on the residual stream")
-DETACHED_PATHS = _ch7("Bugs the forward pass cannot see")
+GRADIENT_FLOW = _ch6("Gradient norms at initialisation")
+WARMUP = _ch7("The warmup schedule")
+MISCONCEPTION_1 = _ch5("Misconception 1: the residual connection comes after the LayerNorm")
+MISCONCEPTION_2 = _ch5("Misconception 2: Pre-LN and Post-LN confused")
+MISCONCEPTION_3 = _ch5("Misconception 3: the LayerNorm on the residual stream")
+DETACHED_PATHS = _ch5("Bugs the forward pass cannot see")
 
 
 def exercise(assignment: str) -> str:

@@ -5,13 +5,13 @@ contain ``expect``) and ``RIGHT`` (each, written differently from the solution, 
 full marks). A submission is the release notebook with only its answer cells changed.
 """
 
-from . import a01_layernorm, a02_attention, a03_blocks, a04_gradient_flow, a05_gpt2, a06_warmup
+from . import a01_layernorm, a02_attention, a03_blocks, a04_gpt2, a05_gradient_flow, a06_warmup
 
 LIBRARY = {
     "01_layernorm": a01_layernorm,
     "02_attention": a02_attention,
     "03_blocks": a03_blocks,
-    "04_gradient_flow": a04_gradient_flow,
-    "05_gpt2": a05_gpt2,
+    "04_gpt2": a04_gpt2,
+    "05_gradient_flow": a05_gradient_flow,
     "06_warmup": a06_warmup,
 }

@@ -1,4 +1,4 @@
-"""Submissions of 04_gradient_flow."""
+"""Submissions of 05_gradient_flow."""
 
 from nbgrader_helpers import Submission
 

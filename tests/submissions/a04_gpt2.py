@@ -1,4 +1,4 @@
-"""Submissions of 05_gpt2."""
+"""Submissions of 04_gpt2."""
 
 from nbgrader_helpers import Submission
 
