@@ -102,6 +102,17 @@ def _top_names(params: dict) -> set[str]:
     return {n.split(".")[0] for n in params}
 
 
+def not_a_tensor(result, what: str) -> str | None:
+    """The message for a forward that returned something else than one tensor (None when it is one)."""
+    if isinstance(result, torch.Tensor):
+        return None
+    if isinstance(result, tuple | list):
+        kinds = ", ".join(type(r).__name__ for r in result)
+        return (f"Your {what} returned a {type(result).__name__} ({kinds}), not a tensor: it must return "
+                "only its output tensor (no extra values such as attention weights or a cache).")
+    return f"Your {what} returned {type(result).__name__}, not a tensor: did it forget `return`?"
+
+
 def probe_like(output: torch.Tensor, seed: int) -> torch.Tensor:
     """A fixed random direction: the loss (output * probe).sum() has a generic gradient."""
     g = torch.Generator().manual_seed(seed)
@@ -109,12 +120,13 @@ def probe_like(output: torch.Tensor, seed: int) -> torch.Tensor:
 
 
 def run(fn: Callable, inputs: Sequence[torch.Tensor], module: nn.Module | None = None, seed: int = 1234,
-        backward: bool = True) -> Run:
+        backward: bool = True, what: str = "code") -> Run:
     """Call ``fn(*inputs)``, back-propagate a random projection of the result, collect gradients.
 
     Floating-point inputs are cloned and made to require gradients ("input" is the first one's);
     ``module``'s parameters (``fn`` itself when it is a module) are reported by name.
-    Exceptions from ``fn`` become a ``StudentCodeError`` carrying the original message.
+    Exceptions from ``fn`` become a ``StudentCodeError`` carrying the original message; a result
+    that is not one tensor (a tuple, None) an ``AssertionError`` that says so about ``what``.
     """
     module = module if module is not None else (fn if isinstance(fn, nn.Module) else None)
     inputs = [t.detach().clone().requires_grad_(t.is_floating_point() and backward) for t in inputs]
@@ -124,8 +136,9 @@ def run(fn: Callable, inputs: Sequence[torch.Tensor], module: nn.Module | None =
         output = fn(*inputs)
     except Exception as err:  # noqa: BLE001 (any error in student code becomes feedback)
         raise StudentCodeError(f"{type(err).__name__}: {err}") from err
-    if not isinstance(output, torch.Tensor):
-        raise StudentCodeError(f"it returned a {type(output).__name__}, not a tensor")
+    problem = not_a_tensor(output, what)
+    if problem:
+        raise AssertionError(problem)
     result = Run(output.detach())
     if not backward:
         return result

@@ -9,30 +9,16 @@ where the book explains it.
 """
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 
-from .. import GPTConfig
 from . import sections as S
-from .compare import Run, StudentCodeError, compare, copy_weights, randomise, run
+from .compare import Run, compare, copy_weights, randomise, run
+from .harness import Case, build, graded, small_config
 from .mistakes import Mistake, candidates, reference_for
-from .report import graded
 
 # --------------------------------------------------------------------------- cases
-
-
-@dataclass
-class Case:
-    """One configuration to test: constructor arguments and a seeded input."""
-
-    label: str
-    args: tuple  # passed to the class (or nothing, for a function)
-    make_input: Callable[[torch.Generator], torch.Tensor]
-    dtype: torch.dtype = torch.float32
-    seed: int = 0
 
 
 def _normal(*shape, scale=1.0, shift=0.0):
@@ -49,11 +35,6 @@ def _layernorm_rows(n: int):
         return torch.cat([ordinary, tiny, constant]).view(1, 7, n)  # (1, 7, n)
 
     return make
-
-
-def _cfg(n_embd, n_head, **kw):
-    return GPTConfig(n_embd=n_embd, n_head=n_head, n_layer=kw.pop("n_layer", 1), vocab_size=kw.pop("vocab_size", 64),
-                     n_positions=kw.pop("n_positions", 32), **kw)
 
 
 CASES = {
@@ -84,35 +65,35 @@ CASES = {
     },
     "mlp": {
         "visible": [
-            Case("n_embd=8, input (2, 3, 8)", (_cfg(8, 2),), _normal(2, 3, 8, scale=2.0)),
-            Case("n_embd=12, input (1, 4, 12)", (_cfg(12, 3),), _normal(1, 4, 12, scale=2.0)),
+            Case("n_embd=8, input (2, 3, 8)", (small_config(8, 2),), _normal(2, 3, 8, scale=2.0)),
+            Case("n_embd=12, input (1, 4, 12)", (small_config(12, 3),), _normal(1, 4, 12, scale=2.0)),
         ],
         "hidden": [
-            Case("n_embd=32, input (2, 5, 32)", (_cfg(32, 4),), _normal(2, 5, 32, scale=2.0)),
-            Case("float64, n_embd=8", (_cfg(8, 2),), _normal(2, 3, 8, scale=2.0), torch.float64),
+            Case("n_embd=32, input (2, 5, 32)", (small_config(32, 4),), _normal(2, 5, 32, scale=2.0)),
+            Case("float64, n_embd=8", (small_config(8, 2),), _normal(2, 3, 8, scale=2.0), torch.float64),
         ],
     },
     "attention": {
         "visible": [
-            Case("n_embd=8, n_head=2, input (2, 5, 8)", (_cfg(8, 2),), _normal(2, 5, 8, scale=2.0)),
-            Case("n_embd=12, n_head=3, input (1, 7, 12)", (_cfg(12, 3),), _normal(1, 7, 12, scale=2.0)),
+            Case("n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2),), _normal(2, 5, 8, scale=2.0)),
+            Case("n_embd=12, n_head=3, input (1, 7, 12)", (small_config(12, 3),), _normal(1, 7, 12, scale=2.0)),
         ],
         "hidden": [
-            Case("n_embd=16, one head, input (2, 6, 16)", (_cfg(16, 1),), _normal(2, 6, 16)),
-            Case("n_embd=16, n_head=4, one token", (_cfg(16, 4),), _normal(3, 1, 16)),
-            Case("float64, n_embd=16, n_head=8, input (2, 9, 16)", (_cfg(16, 8),), _normal(2, 9, 16, scale=2.0),
+            Case("n_embd=16, one head, input (2, 6, 16)", (small_config(16, 1),), _normal(2, 6, 16)),
+            Case("n_embd=16, n_head=4, one token", (small_config(16, 4),), _normal(3, 1, 16)),
+            Case("float64, n_embd=16, n_head=8, input (2, 9, 16)", (small_config(16, 8),), _normal(2, 9, 16, scale=2.0),
                  torch.float64),
         ],
     },
     "pre_ln_block": {
         "visible": [
-            Case("n_embd=8, n_head=2, input (2, 5, 8)", (_cfg(8, 2),), _normal(2, 5, 8, scale=1.5, shift=0.3)),
-            Case("n_embd=12, n_head=3, input (1, 6, 12)", (_cfg(12, 3),), _normal(1, 6, 12, scale=3.0)),
+            Case("n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2),), _normal(2, 5, 8, scale=1.5, shift=0.3)),
+            Case("n_embd=12, n_head=3, input (1, 6, 12)", (small_config(12, 3),), _normal(1, 6, 12, scale=3.0)),
         ],
         "hidden": [
-            Case("n_embd=16, n_head=4, input (2, 9, 16)", (_cfg(16, 4),), _normal(2, 9, 16, scale=2.0)),
-            Case("one token", (_cfg(8, 2),), _normal(3, 1, 8)),
-            Case("float64, n_embd=8, n_head=2", (_cfg(8, 2),), _normal(2, 5, 8, scale=1.5), torch.float64),
+            Case("n_embd=16, n_head=4, input (2, 9, 16)", (small_config(16, 4),), _normal(2, 9, 16, scale=2.0)),
+            Case("one token", (small_config(8, 2),), _normal(3, 1, 8)),
+            Case("float64, n_embd=8, n_head=2", (small_config(8, 2),), _normal(2, 5, 8, scale=1.5), torch.float64),
         ],
     },
 }
@@ -125,27 +106,12 @@ NAMES = {"layernorm": "LayerNorm", "gelu": "gelu", "mlp": "MLP", "attention": "C
 # --------------------------------------------------------------------------- running one case
 
 
-def _build(factory, args, what: str):
-    try:
-        return factory(*args)
-    except Exception as err:  # noqa: BLE001
-        raise StudentCodeError(f"{type(err).__name__}: {err}") from err
-
-
-def _call_student(fn, *args):
-    """Call student code; its exceptions become a ``StudentCodeError`` (reported as feedback)."""
-    try:
-        return fn(*args)
-    except Exception as err:  # noqa: BLE001
-        raise StudentCodeError(f"{type(err).__name__}: {err}") from err
-
-
 def _prepare(component: str, student, case: Case):
     """(reference, student) ready to run: same weights, same dtype, eval mode."""
     if component == "gelu":
         return reference_for(component), student
     reference = randomise(reference_for(component)(*case.args), seed=case.seed)
-    mine = _build(student, case.args, NAMES[component])
+    mine = build(student, *case.args)
     if not isinstance(mine, nn.Module):
         raise AssertionError(f"{NAMES[component]}(...) should build an nn.Module, got a {type(mine).__name__}.")
     try:
@@ -158,12 +124,6 @@ def _prepare(component: str, student, case: Case):
     reference.to(case.dtype).eval()
     mine.to(case.dtype).eval()
     return reference, mine
-
-
-def _inputs(case: Case) -> list[torch.Tensor]:
-    g = torch.Generator().manual_seed(case.seed + 1)
-    x = case.make_input(g)
-    return [x.to(case.dtype) if x.is_floating_point() else x]  # token ids stay integers
 
 
 def diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | None, bool]:
@@ -188,7 +148,7 @@ def _fingerprint(result: Run) -> tuple:
 
 
 def _diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | None, bool]:
-    inputs = _inputs(case)
+    inputs = case.inputs()
     forward_only = None
     block = None  # one BlockVariant, re-wired for each block layout
     for mistake in candidates(component):
@@ -240,12 +200,12 @@ def compare_cases(component: str, student, cases: list[Case], gradients: bool) -
     """Run every case; raise an ``AssertionError`` with a diagnosis at the first difference."""
     for case in cases:
         reference, mine = _prepare(component, student, case)
-        expected = run(reference, _inputs(case), backward=gradients)
-        actual = run(mine, _inputs(case), backward=gradients)
+        expected = run(reference, case.inputs(), backward=gradients)
+        actual = run(mine, case.inputs(), backward=gradients, what=NAMES[component])
         problems = compare(actual, expected, gradients=gradients)
         if problems:
             if not gradients:  # the diagnosis compares gradients too
-                actual = run(mine, _inputs(case))
+                actual = run(mine, case.inputs(), what=NAMES[component])
             diagnosis = diagnose(component, case, reference, actual)
             raise AssertionError(_feedback(component, case, problems, diagnosis, DEFAULT_SECTION[component]))
     what = "outputs and gradients" if gradients else "outputs"

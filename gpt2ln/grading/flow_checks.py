@@ -14,8 +14,7 @@ import torch
 from ..experiments import gradient_flow, make_model
 from ..model import lm_loss
 from . import sections as S
-from .components import _call_student
-from .report import graded
+from .harness import call, graded
 
 SETUP_DEFAULTS = dict(n_embd=64, n_head=4, seq_len=32, batch_size=8, vocab_size=256)
 
@@ -112,7 +111,7 @@ def _as_list(values, what):
 def _check_gradients(fn, cases):
     for norm, n_layer, seed, init in cases:
         model, idx, targets = measurement_setup(norm, n_layer, seed=seed, init=init)
-        mine = _as_list(_call_student(fn, model, idx, targets), "layer_gradient_norms")
+        mine = _as_list(call(fn, model, idx, targets), "layer_gradient_norms")
         expected = gradient_flow(norm, n_layer, seed=seed, init=init).grad_norms
         if not _close(mine, expected):
             label = f"{norm}-LN, {n_layer} layers, seed {seed}, {init} init"
@@ -124,7 +123,7 @@ def _check_gradients(fn, cases):
 def _check_hidden(fn, cases):
     for norm, n_layer, seed, init in cases:
         model, idx, _ = measurement_setup(norm, n_layer, seed=seed, init=init)
-        mine = _as_list(_call_student(fn, model, idx), "hidden_state_norms")
+        mine = _as_list(call(fn, model, idx), "hidden_state_norms")
         expected = gradient_flow(norm, n_layer, seed=seed, init=init).hidden_norms
         if not _close(mine, expected):
             label = f"{norm}-LN, {n_layer} layers, seed {seed}, {init} init"
@@ -162,20 +161,20 @@ def hidden_norms_hidden(hidden_state_norms):
 def flow_properties(layer_gradient_norms, hidden_state_norms):
     """Reference-free: the shape of the curves (Xiong et al. 2020), and no stale gradients."""
     model, idx, targets = measurement_setup("pre", 8)
-    first = _as_list(_call_student(layer_gradient_norms, model, idx, targets), "layer_gradient_norms")
-    again = _as_list(_call_student(layer_gradient_norms, model, idx, targets), "layer_gradient_norms")
+    first = _as_list(call(layer_gradient_norms, model, idx, targets), "layer_gradient_norms")
+    again = _as_list(call(layer_gradient_norms, model, idx, targets), "layer_gradient_norms")
     assert _close(again, first, rtol=1e-6), (
         "Measuring the same model twice gave different numbers: gradients from the first call were still there. "
         "Reset them (model.zero_grad()) before the backward pass.")
-    pre_hidden = _as_list(_call_student(hidden_state_norms, model, idx), "hidden_state_norms")
+    pre_hidden = _as_list(call(hidden_state_norms, model, idx), "hidden_state_norms")
     assert pre_hidden[-1] > 2 * pre_hidden[0], (
         f"In Pre-LN the residual stream is a sum of branch outputs, so its size grows with depth (Lemma 2); your "
         f"measurement gives {pre_hidden[0]:.3g} at x_0 and {pre_hidden[-1]:.3g} at x_8. See {S.GRADIENT_FLOW}.")
     post_model, idx, targets = measurement_setup("post", 8)
-    post_hidden = _as_list(_call_student(hidden_state_norms, post_model, idx), "hidden_state_norms")
+    post_hidden = _as_list(call(hidden_state_norms, post_model, idx), "hidden_state_norms")
     assert all(0.8 < v < 1.2 for v in post_hidden[1:]), (
         f"Every Post-LN block ends in a LayerNorm, so ||x_l||^2 / n_embd stays near 1; yours gives {post_hidden}.")
-    post = _as_list(_call_student(layer_gradient_norms, post_model, idx, targets), "layer_gradient_norms")
+    post = _as_list(call(layer_gradient_norms, post_model, idx, targets), "layer_gradient_norms")
     assert post[-1] / post[0] > first[-1] / first[0], (
         "Post-LN's gradients should lean toward the top layers more than Pre-LN's (Xiong et al. 2020, Fig. 3); "
         f"your top/bottom ratios: Post-LN {post[-1] / post[0]:.3g}, Pre-LN {first[-1] / first[0]:.3g}.")

@@ -8,52 +8,50 @@ from .. import PostLNBlock, PreLNBlock
 from .. import load_hf_state_dict as reference_load
 from . import sections as S
 from .compare import StudentCodeError, describe_difference
-from .components import CASES, Case, _build, _call_student, _cfg, compare_cases
-from .report import graded
+from .components import compare_cases
+from .harness import Case, build, call, graded, small_config
 
 
 def _tokens(B, T, vocab):
     return lambda g: torch.randint(vocab, (B, T), generator=g)
 
 
-CASES["gpt2"] = {
+TWO_LAYERS = small_config(8, 2, n_layer=2, vocab_size=50, n_positions=16)
+CASES = {
     "visible": [
-        Case("Pre-LN, 2 layers, n_embd=8, tokens (2, 7)", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16), "pre"),
-             _tokens(2, 7, 50)),
+        Case("Pre-LN, 2 layers, n_embd=8, tokens (2, 7)", (TWO_LAYERS, "pre"), _tokens(2, 7, 50)),
         Case("Pre-LN, 3 layers, n_embd=12, a full context of 16 tokens",
-             (_cfg(12, 3, n_layer=3, vocab_size=40, n_positions=16), "pre"), _tokens(1, 16, 40)),
-        Case("Post-LN, 2 layers, n_embd=8, tokens (2, 7)", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16),
-                                                             "post"), _tokens(2, 7, 50)),
+             (small_config(12, 3, n_layer=3, vocab_size=40, n_positions=16), "pre"), _tokens(1, 16, 40)),
+        Case("Post-LN, 2 layers, n_embd=8, tokens (2, 7)", (TWO_LAYERS, "post"), _tokens(2, 7, 50)),
     ],
     "hidden": [
-        Case("Pre-LN, one token", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16), "pre"), _tokens(3, 1, 50)),
-        Case("Post-LN, 3 layers, n_embd=12", (_cfg(12, 4, n_layer=3, vocab_size=30, n_positions=16), "post"),
+        Case("Pre-LN, one token", (TWO_LAYERS, "pre"), _tokens(3, 1, 50)),
+        Case("Post-LN, 3 layers, n_embd=12", (small_config(12, 4, n_layer=3, vocab_size=30, n_positions=16), "post"),
              _tokens(2, 9, 30)),
-        Case("float64, Pre-LN", (_cfg(8, 2, n_layer=2, vocab_size=50, n_positions=16), "pre"), _tokens(2, 5, 50),
-             torch.float64),
+        Case("float64, Pre-LN", (TWO_LAYERS, "pre"), _tokens(2, 5, 50), torch.float64),
     ],
 }
 
 
 @graded("GPT2: forward", S.GPT2_MODEL)
 def gpt2_forward(GPT2):
-    return compare_cases("gpt2", GPT2, CASES["gpt2"]["visible"], gradients=False)
+    return compare_cases("gpt2", GPT2, CASES["visible"], gradients=False)
 
 
 @graded("GPT2: gradients", S.GPT2_MODEL)
 def gpt2_gradients(GPT2):
-    return compare_cases("gpt2", GPT2, CASES["gpt2"]["visible"], gradients=True)
+    return compare_cases("gpt2", GPT2, CASES["visible"], gradients=True)
 
 
 @graded("GPT2: more shapes and float64", S.GPT2_MODEL)
 def gpt2_hidden(GPT2):
-    return compare_cases("gpt2", GPT2, CASES["gpt2"]["hidden"], gradients=True)
+    return compare_cases("gpt2", GPT2, CASES["hidden"], gradients=True)
 
 
 @graded("GPT2: properties", S.GPT2_MODEL)
 def gpt2_properties(GPT2):
-    cfg = _cfg(8, 2, n_layer=3, vocab_size=50, n_positions=16)
-    model = _build(GPT2, (cfg,), "GPT2")
+    cfg = small_config(8, 2, n_layer=3, vocab_size=50, n_positions=16)
+    model = build(GPT2, cfg)
     for name in ("wte", "wpe", "drop", "h", "ln_f", "lm_head"):
         assert hasattr(model, name), f"Your GPT2 has no attribute `{name}` (the checkpoint's names: wte, wpe, drop, " \
                                      f"h, ln_f, lm_head). See {S.GPT2_MODEL}."
@@ -64,18 +62,18 @@ def gpt2_properties(GPT2):
     assert model.lm_head.weight is model.wte.weight, (
         "lm_head must be tied to the token embedding: `self.lm_head.weight = self.wte.weight` (one matrix reads and "
         f"writes tokens). See {S.GPT2_MODEL}.")
-    post = _build(GPT2, (cfg, "post"), "GPT2")
+    post = build(GPT2, cfg, "post")
     assert all(isinstance(b, PostLNBlock) for b in post.h), "GPT2(cfg, norm='post') must be built of PostLNBlock."
     assert isinstance(post.ln_f, nn.Identity), (
         "With norm='post' every block already ends in a LayerNorm, so `ln_f` must be nn.Identity().")
     model.eval()
     idx = torch.randint(50, (2, 10))
-    logits = _call_student(model, idx)
+    logits = call(model, idx)
     assert logits.shape == (2, 10, 50), f"GPT2 returns logits of shape (B, T, vocab_size) = (2, 10, 50), got " \
                                         f"{tuple(logits.shape)}."
     idx2 = idx.clone()
     idx2[:, 6:] = (idx2[:, 6:] + 1) % 50
-    logits2 = _call_student(model, idx2)
+    logits2 = call(model, idx2)
     assert torch.allclose(logits[:, :6], logits2[:, :6], atol=1e-5), (
         "Changing tokens 6..9 changed the logits at positions 0..5: the model must be causal.")
     return "names, n_layer blocks, tied lm_head, Post-LN layout, logits shape, causal"
@@ -103,7 +101,7 @@ def _hf_model(seed: int, n_layer=2, n_embd=16, n_head=4, vocab_size=64, n_positi
 
 def _cfg_of(hf):
     c = hf.config
-    return _cfg(c.n_embd, c.n_head, n_layer=c.n_layer, vocab_size=c.vocab_size, n_positions=c.n_positions)
+    return small_config(c.n_embd, c.n_head, n_layer=c.n_layer, vocab_size=c.vocab_size, n_positions=c.n_positions)
 
 
 def _student_load(load_hf_state_dict, model, state_dict):
@@ -159,14 +157,14 @@ def load_hf_weights(load_hf_state_dict):
 
 def _logits_match(GPT2, load_hf_state_dict, hf, T):
     cfg = _cfg_of(hf)
-    model = _build(GPT2, (cfg,), "GPT2")
+    model = build(GPT2, cfg)
     _student_load(load_hf_state_dict, model, hf.state_dict())
     model.eval()
     g = torch.Generator().manual_seed(2)
     idx = torch.randint(cfg.vocab_size, (2, T), generator=g)
     with torch.no_grad():
         expected = hf(idx).logits
-        logits = _call_student(model, idx)
+        logits = call(model, idx)
     assert logits.shape == expected.shape, f"logits of shape {tuple(logits.shape)}, expected {tuple(expected.shape)}."
     assert torch.allclose(logits, expected, atol=1e-4, rtol=1e-4), (
         f"Your GPT2 with the loaded weights gives different logits from Hugging Face's GPT2LMHeadModel: "

@@ -10,9 +10,7 @@ import torch.nn as nn
 from .. import LayerNorm as ReferenceLayerNorm
 from . import sections as S
 from .compare import randomise
-from .components import _build, _cfg
-from .components import _call_student as _call
-from .report import graded
+from .harness import build, forward, graded, small_config
 
 
 def _linear(module, name, in_features, out_features, what):
@@ -28,7 +26,7 @@ def _linear(module, name, in_features, out_features, what):
 
 @graded("LayerNorm: properties", S.LAYERNORM_STATISTICS)
 def layernorm_properties(LayerNorm):
-    ln = _build(LayerNorm, (6,), "LayerNorm")
+    ln = build(LayerNorm, 6)
     weight, bias = getattr(ln, "weight", None), getattr(ln, "bias", None)
     assert isinstance(weight, nn.Parameter) and isinstance(bias, nn.Parameter), (
         "LayerNorm needs two nn.Parameter attributes, `weight` and `bias` (the gain and the shift); see "
@@ -36,10 +34,10 @@ def layernorm_properties(LayerNorm):
     assert tuple(weight.shape) == (6,) and tuple(bias.shape) == (6,), "`weight` and `bias` have shape (n_embd,)."
     assert torch.all(weight == 1) and torch.all(bias == 0), (
         "A new LayerNorm starts as a pure normaliser: `weight` initialised to ones and `bias` to zeros.")
-    _build(LayerNorm, (6, 1e-3), "LayerNorm")  # accepts eps as its second argument
+    build(LayerNorm, 6, 1e-3)  # accepts eps as its second argument
     x = torch.randn(4, 3, 6) * 5 + 2
     before = x.clone()
-    y = _call(ln, x)
+    y = forward(ln, x, what="LayerNorm")
     assert torch.equal(x, before), "Your LayerNorm changed its input in place: compute a new tensor instead."
     assert y.shape == x.shape, f"LayerNorm must keep the shape: got {tuple(y.shape)} for input {tuple(x.shape)}."
     mean, var = y.mean(-1), y.var(-1, unbiased=False)
@@ -49,7 +47,7 @@ def layernorm_properties(LayerNorm):
     assert torch.allclose(var, torch.ones_like(var), atol=1e-3), (
         f"At initialisation each output row should have (biased) variance close to 1; got values from "
         f"{var.min().item():.4g} to {var.max().item():.4g}. See {S.BIASED_VARIANCE}.")
-    y2 = _call(ln, x[1:2])
+    y2 = forward(ln, x[1:2], what="LayerNorm")
     assert torch.allclose(y2, y[1:2], atol=1e-6), (
         "Each token must be normalised on its own: the output for one sequence changed when the batch changed. "
         f"Reduce over the last dimension only. See {S.LAYERNORM_STATISTICS}.")
@@ -60,7 +58,7 @@ def layernorm_properties(LayerNorm):
 def gelu_properties(gelu):
     x = torch.tensor([-10.0, -0.75, 0.0, 1.0, 10.0])
     before = x.clone()
-    y = _call(gelu, x)
+    y = forward(gelu, x, what="gelu")
     assert torch.equal(x, before), "Your gelu changed its input in place: compute a new tensor instead."
     assert isinstance(y, torch.Tensor) and y.shape == x.shape, "gelu returns a tensor of the same shape as its input."
     assert y[2].item() == 0.0, f"gelu(0) must be 0, got {y[2].item():.4g}."
@@ -76,18 +74,18 @@ def gelu_properties(gelu):
 
 @graded("MLP: properties", S.MLP)
 def mlp_properties(MLP):
-    cfg = _cfg(8, 2)
-    mlp = _build(MLP, (cfg,), "MLP")
+    cfg = small_config(8, 2)
+    mlp = build(MLP, cfg)
     _linear(mlp, "c_fc", 8, 32, "MLP")
     _linear(mlp, "c_proj", 32, 8, "MLP")
     assert isinstance(getattr(mlp, "dropout", None), nn.Dropout), "MLP needs an `nn.Dropout(cfg.dropout)` as `dropout`."
     randomise(mlp)
     x = torch.randn(2, 5, 8)
-    y = _call(mlp, x)
+    y = forward(mlp, x, what="MLP")
     assert y.shape == x.shape, f"MLP maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
     x2 = x.clone()
     x2[:, 3] += 1.0
-    y2 = _call(mlp, x2)
+    y2 = forward(mlp, x2, what="MLP")
     others = [t for t in range(5) if t != 3]
     assert torch.allclose(y[:, others], y2[:, others], atol=1e-6), (
         f"The MLP acts on each position on its own: changing token 3 changed other positions. See {S.MLP}.")
@@ -96,8 +94,8 @@ def mlp_properties(MLP):
 
 @graded("CausalSelfAttention: properties", S.ATTENTION)
 def attention_properties(CausalSelfAttention):
-    cfg = _cfg(12, 3)
-    attn = _build(CausalSelfAttention, (cfg,), "CausalSelfAttention")
+    cfg = small_config(12, 3)
+    attn = build(CausalSelfAttention, cfg)
     _linear(attn, "c_attn", 12, 36, "CausalSelfAttention")
     _linear(attn, "c_proj", 12, 12, "CausalSelfAttention")
     for name in ("attn_dropout", "resid_dropout"):
@@ -105,7 +103,7 @@ def attention_properties(CausalSelfAttention):
     randomise(attn).eval()
     T = 6
     x = torch.randn(2, T, 12)
-    y = _call(attn, x)
+    y = forward(attn, x, what="CausalSelfAttention")
     assert y.shape == x.shape, f"Attention maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
     assert torch.isfinite(y).all(), (
         f"Your attention output contains NaN or inf: does some query have no key it may attend to? "
@@ -113,7 +111,7 @@ def attention_properties(CausalSelfAttention):
     for t in range(T - 1):
         x2 = x.clone()
         x2[:, t + 1 :] = torch.randn(2, T - t - 1, 12)
-        y2 = _call(attn, x2)
+        y2 = forward(attn, x2, what="CausalSelfAttention")
         assert torch.allclose(y[:, : t + 1], y2[:, : t + 1], atol=1e-5), (
             f"Changing the tokens after position {t} changed the output at positions 0..{t}: your attention looks "
             f"at the future. Mask the keys j > i before the softmax. See {S.ATTENTION_MASK}.")
@@ -123,7 +121,7 @@ def attention_properties(CausalSelfAttention):
     assert torch.allclose(y[:, :1], alone, atol=1e-5), (
         "The first position can attend only to itself, so its output must be c_proj(v_0); yours differs. Is the "
         f"diagonal masked (off by one), or are q, k, v split in another order than q, k, v? See {S.ATTENTION_MASK}.")
-    one = _call(attn, x[:, :1])
+    one = forward(attn, x[:, :1], what="CausalSelfAttention")
     assert torch.allclose(one, y[:, :1], atol=1e-5), "A sequence of one token must work and give the same output."
     return "shapes, dropouts, causal (a future change leaves the past alone), first token sees only itself"
 
@@ -146,10 +144,10 @@ def _zero_branches(block):
 
 def _causal_block(block, what):
     x = torch.randn(2, 6, 8)
-    y = _call(block, x)
+    y = forward(block, x, what=what)
     x2 = x.clone()
     x2[:, 4:] += torch.randn(2, 2, 8)
-    y2 = _call(block, x2)
+    y2 = forward(block, x2, what=what)
     assert torch.allclose(y[:, :4], y2[:, :4], atol=1e-5), (
         f"Changing tokens 4 and 5 changed the output of your {what} at positions 0..3: the block must stay causal "
         "(use the CausalSelfAttention you were given).")
@@ -158,14 +156,14 @@ def _causal_block(block, what):
 
 @graded("PreLNBlock: properties", S.PRE_LN_BLOCK)
 def pre_ln_block_properties(PreLNBlock):
-    block = _build(PreLNBlock, (_cfg(8, 2),), "PreLNBlock")
+    block = build(PreLNBlock, small_config(8, 2))
     _block_parts(block, "PreLNBlock")
     randomise(block).eval()
     _causal_block(block, "PreLNBlock")
     _zero_branches(block)
     x = torch.randn(2, 5, 8, requires_grad=True) * 3
     x.retain_grad()
-    y = _call(block, x)
+    y = forward(block, x, what="PreLNBlock")
     assert torch.allclose(y, x, atol=1e-6), (
         "With both sub-layers switched off (c_proj = 0) a Pre-LN block must be the identity, y = x: the stream "
         "passes through un-normalised and each branch only adds to it. Yours changed x, so the residual stream "
@@ -180,13 +178,13 @@ def pre_ln_block_properties(PreLNBlock):
 
 @graded("PostLNBlock: properties", S.POST_LN_BLOCK)
 def post_ln_block_properties(PostLNBlock):
-    block = _build(PostLNBlock, (_cfg(8, 2),), "PostLNBlock")
+    block = build(PostLNBlock, small_config(8, 2))
     _block_parts(block, "PostLNBlock")
     randomise(block).eval()
     _causal_block(block, "PostLNBlock")
     _zero_branches(block)
     x = torch.randn(2, 5, 8) * 3 + 1
-    y = _call(block, x)
+    y = forward(block, x, what="PostLNBlock")
     reference_ln_1, reference_ln_2 = ReferenceLayerNorm(8), ReferenceLayerNorm(8)
     reference_ln_1.load_state_dict(block.ln_1.state_dict())
     reference_ln_2.load_state_dict(block.ln_2.state_dict())

@@ -7,8 +7,7 @@ import math
 
 from ..experiments import lr_at as reference_lr_at
 from . import sections as S
-from .components import _call_student
-from .report import graded
+from .harness import call, graded
 
 # (base_lr, warmup_steps, total_steps), each checked at every step from 0 to total_steps + 10
 VISIBLE = [(1e-3, 10, 100), (3e-3, 0, 50), (1e-2, 50, 300)]
@@ -46,7 +45,7 @@ def _wrong_schedules():
 
 
 def _values(fn, base, warmup, total):
-    return [_call_student(lambda s: fn(s, base_lr=base, warmup_steps=warmup, total_steps=total), step)
+    return [call(lambda s: fn(s, base_lr=base, warmup_steps=warmup, total_steps=total), step)
             for step in range(total + 11)]
 
 
@@ -103,7 +102,7 @@ def schedule_properties(lr_at):
         "After the warmup the rate must never rise.")
     assert all(math.isclose(v, 0.1 * base, rel_tol=1e-9) for v in lrs[total:]), (
         f"From total_steps on the rate stays at min_lr = 0.1 * base_lr ({0.1 * base:g}); got {lrs[total:total + 3]}.")
-    no_warmup = _call_student(lambda: lr_at(0, base_lr=base, warmup_steps=0, total_steps=total))
+    no_warmup = call(lambda: lr_at(0, base_lr=base, warmup_steps=0, total_steps=total))
     assert math.isclose(float(no_warmup), base, rel_tol=1e-9), (
         f"warmup_steps=0 means no warmup: step 0 already uses base_lr, got {no_warmup!r}.")
     return "starts at 0, rises to base_lr, never rises after, ends at a tenth; no warmup works"
