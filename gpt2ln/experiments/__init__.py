@@ -1,8 +1,9 @@
-"""The experiments the book (chapters 5 and 6) and the notebooks 04 and 06 run.
+"""The experiments the book (chapters 4 to 8) and the notebooks 05_gradient_flow and 06_warmup run.
 
 * :mod:`.gradient_flow`: gradient and hidden-state norms of deep Pre-LN and Post-LN stacks
   at initialisation (Xiong et al. 2020).
 * :mod:`.warmup`: short training runs showing that Post-LN needs learning-rate warmup.
+* :mod:`.beyond`: the variants of chapter 8 (DeepNorm, Peri-LN, Mix-LN, NormFormer, LayerNorm Scaling).
 """
 
 from .gradient_flow import (
@@ -12,6 +13,7 @@ from .gradient_flow import (
     gradient_flow,
     identity_jacobian_gap,
     lemma2_bounds,
+    lemma2_setting,
     make_model,
     xavier_init_,
     zero_residual_branches_,
@@ -28,6 +30,7 @@ __all__ = [
     "identity_jacobian_gap",
     "zero_residual_branches_",
     "lemma2_bounds",
+    "lemma2_setting",
     "lr_at",
     "TrainResult",
     "train",

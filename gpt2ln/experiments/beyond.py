@@ -8,7 +8,15 @@ random tokens) applies to all of them:
 * ``"peri"``: Peri-LN (Kim et al. 2025), a LayerNorm on each branch's input *and* output;
 * ``"deepnorm"``: DeepNorm (Wang et al. 2022), Post-LN with the shortcut up-weighted by
   ``alpha`` and the branch weights down-scaled by ``beta`` at initialisation;
-* ``"mix"``: Mix-LN (Li et al. 2024), Post-LN in the first quarter of the stack, Pre-LN above.
+* ``"mix"``: Mix-LN (Li et al. 2025), Post-LN in the first quarter of the stack, Pre-LN above;
+* ``"normformer"``: NormFormer (Shleifer et al. 2021), Pre-LN plus a LayerNorm after
+  attention and one after the MLP's activation (its head-wise scales start at 1, the
+  identity at initialisation, and are left out);
+* ``"lns"``: LayerNorm Scaling (Sun et al. 2025), Pre-LN whose LayerNorm outputs in block
+  ``l`` (counted from 1) are multiplied by ``1/sqrt(l)``.
+
+:func:`block_shares` turns a measurement into how much each block changes the stream: the
+"curse of depth" is that this share falls with depth in Pre-LN.
 
 :func:`flow_of_blocks` takes any block factory, so chapter 7 measures the three
 misconceptions with it too.
@@ -22,10 +30,12 @@ from tqdm.auto import tqdm
 
 from ..blocks import PostLNBlock, PreLNBlock
 from ..config import GPTConfig
+from ..layers import gelu
 from ..model import GPT2, lm_loss
 from .gradient_flow import FlowResult, flow_of_model, make_model, xavier_init_
 
 VARIANTS = ("post", "pre", "rms", "peri", "deepnorm", "mix")
+LATER = ("pre", "normformer", "lns")  # chapter 8's "where the story goes next"
 
 
 class RMSNorm(nn.Module):
@@ -86,6 +96,41 @@ class DeepNormBlock(PostLNBlock):
     def forward(self, x: torch.Tensor, cache=None) -> torch.Tensor:
         x = self.ln_1(self.alpha * x + self.attn(x, cache))
         x = self.ln_2(self.alpha * x + self.mlp(x))
+        return x
+
+
+class NormFormerBlock(PreLNBlock):
+    """NormFormer: ``x = x + ln_attn(attn(ln_1(x)))``; ``x = x + c_proj(ln_mid(gelu(c_fc(ln_2(x)))))``.
+
+    Two extra LayerNorms inside the branches (Shleifer et al. 2021, Section 2): one on the
+    attention output, one on the MLP's hidden activation. The shortcut is Pre-LN's.
+    """
+
+    def __init__(self, cfg: GPTConfig, fast: bool = False):
+        super().__init__(cfg, fast=fast)
+        self.ln_attn = type(self.ln_1)(cfg.n_embd, eps=cfg.layer_norm_epsilon)
+        self.ln_mid = type(self.ln_1)(4 * cfg.n_embd, eps=cfg.layer_norm_epsilon)
+
+    def forward(self, x: torch.Tensor, cache=None) -> torch.Tensor:
+        x = x + self.ln_attn(self.attn(self.ln_1(x), cache))  # (B, T, C)
+        x = x + self.mlp.c_proj(self.ln_mid(gelu(self.mlp.c_fc(self.ln_2(x)))))
+        return x
+
+
+class LNScaledBlock(PreLNBlock):
+    """LayerNorm Scaling: ``x = x + attn(ln_1(x) / sqrt(l))``; ``x = x + mlp(ln_2(x) / sqrt(l))``.
+
+    ``l`` is the block's depth, counted from 1 (Sun et al. 2025, Section 4): deeper blocks
+    read a smaller copy of the stream, which slows the stream's growth.
+    """
+
+    def __init__(self, cfg: GPTConfig, depth: int, fast: bool = False):
+        super().__init__(cfg, fast=fast)
+        self.scale = depth**-0.5
+
+    def forward(self, x: torch.Tensor, cache=None) -> torch.Tensor:
+        x = x + self.attn(self.scale * self.ln_1(x), cache)  # (B, T, C)
+        x = x + self.mlp(self.scale * self.ln_2(x))
         return x
 
 
@@ -151,9 +196,11 @@ def variant_model(name: str, n_layer: int, **kw) -> GPT2:
         "peri": (lambda cfg, i: PeriLNBlock(cfg), True),
         "deepnorm": (lambda cfg, i: DeepNormBlock(cfg), False),
         "mix": (mix_ln_factory(n_layer), True),
+        "normformer": (lambda cfg, i: NormFormerBlock(cfg), True),
+        "lns": (lambda cfg, i: LNScaledBlock(cfg, i + 1), True),
     }
     if name not in factories:
-        raise ValueError(f"unknown variant {name!r}; choose from {VARIANTS}")
+        raise ValueError(f"unknown variant {name!r}; choose from {VARIANTS + LATER[1:]}")
     if name in ("pre", "post"):  # exactly the models gradient_flow measures
         return make_model(name, n_layer, **kw)
     factory, final_ln = factories[name]
@@ -173,12 +220,22 @@ def variant_flows(n_layer: int = 12, names=VARIANTS, seed: int = 0) -> dict[str,
     }
 
 
+def block_shares(flow: FlowResult) -> list[float]:
+    """How much block ``l`` changes the stream at initialisation: ``(E||x_{l+1}||^2 - E||x_l||^2) / E||x_l||^2``.
+
+    At initialisation a branch's output is uncorrelated with the stream it is added to, so
+    the growth of the squared stream is the block's squared update, relative to the stream
+    it received. A share near 0 means the block is nearly the identity map: Sun et al.'s
+    "curse of depth". (For blocks that end in a LayerNorm the share means nothing.)
+    """
+    h = flow.hidden_norms
+    return [(b - a) / a for a, b in zip(h, h[1:])]
+
+
 def flow_of_blocks(block_factory, n_layer: int, label: str, *, final_ln: bool = True, seed: int = 0) -> FlowResult:
     """The gradient-flow measurement of a stack of any block (``block_factory(cfg, i)``), e.g. a student's wrong one."""
     model = build_model(block_factory, n_layer, final_ln=final_ln, seed=seed)
     return flow_of_model(model, norm=label, init="xavier", seed=seed)
-
-
 
 
 def first_step_change(norm: str, n_layer: int, *, lr: float = 1e-3, seed: int = 0) -> tuple[float, float]:
@@ -213,6 +270,10 @@ __all__ = [
     "PeriLNBlock",
     "DeepNormBlock",
     "deepnorm_init_",
+    "NormFormerBlock",
+    "LNScaledBlock",
+    "LATER",
+    "block_shares",
     "mix_ln_factory",
     "build_model",
     "variant_model",

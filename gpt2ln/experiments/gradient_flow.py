@@ -1,14 +1,14 @@
-"""Gradients at initialisation: why Post-LN needs warmup and Pre-LN does not (Xiong et al. 2020).
+"""Gradients at initialisation: why Post-LN needs warmup and Pre-LN needs less (Xiong et al. 2020).
 
 Xiong et al., "On Layer Normalization in the Transformer Architecture" (ICML 2020), show
-that at initialisation
+that at initialisation, for Xavier weights and no depth-dependent scaling,
 
 * Post-LN: the gradient of the last FFN weight ``W^{2,L}`` does not shrink with depth
   (Theorem 1, Fig. 3 c/d), so the layers next to the output get large updates and a
   large learning rate at step 0 is unsafe;
 * Pre-LN: the residual stream is a sum of branch outputs, so ``E||x_l||^2`` grows
   linearly with ``l`` (Lemma 2); the final LayerNorm divides by ``||x_L|| ~ sqrt(L)``, so
-  the gradients are ``1/sqrt(L)`` smaller (Theorem 1).
+  the last layer's gradient is ``1/sqrt(L)`` smaller (Theorem 1).
 
 Everything here is one forward and one backward pass of a fresh model on random tokens:
 no optimiser, no data. Choices, and what they change:
@@ -18,26 +18,30 @@ no optimiser, no data. Choices, and what they change:
   and tells the same story.
 * **Which init.** ``init="xavier"`` is the paper's setting (see :func:`xavier_init_`):
   with it, Theorem 1 reproduces: from 6 to 24 blocks the last layer's gradient stays
-  put for Post-LN and halves (``sqrt(6/24)``) for Pre-LN. ``init="gpt2"`` is GPT-2's own
-  (``N(0, 0.02)``, residual projections shrunk by ``1/sqrt(2L)``): the shrunk branches
-  keep the Pre-LN stream from growing with depth, so there is no ``1/sqrt(L)`` either;
-  GPT-2 avoided the growth Lemma 2 describes on purpose.
-* **Per-layer profile (Fig. 3 a/b).** The paper's figure, for an encoder-decoder
-  translation model, shows Post-LN gradients rising toward the top. In this decoder-only
-  model (no encoder-decoder attention, the sub-layer Liu et al. 2020 blame for the
-  Post-LN decoder's vanishing gradients) the Post-LN profile is about flat: the top
-  layer's gradient is about that of the first. What does hold is the contrast: Pre-LN's
-  profile falls toward the top (each block's LayerNorm divides by a stream that has
-  grown), so relative to Pre-LN, Post-LN concentrates its gradient near the output.
-* **Lemma 2's constants.** The lemma's bounds ``(1 + l/2) d <= E||x_l||^2 <= (1 + 3l/2) d``
-  are for its one-branch layer, a width-``d`` ReLU FFN, whose output adds ``d/2``. The
-  proof's mechanism holds here exactly: cross terms vanish at initialisation, so
-  ``||x_l||^2 = ||x_0||^2 + sum of the branches' ||output||^2`` (``attn_branch_norms``,
-  ``mlp_branch_norms``), and the LayerNorm in front of each branch fixes its input
-  scale, so each MLP adds the same amount at every depth. But GPT-2's 4x-wide GELU MLP
-  with Xavier weights adds about ``0.23 d`` (``1.6 E[gelu(z)^2]``, ``z ~ N(0, 0.4)``), and
-  attention about ``0.1-0.3 d``: the growth is linear with a slope of about ``0.4 d``
-  per block, inside the upper bound, a little under the lower one.
+  put for Post-LN and about halves (``sqrt(6/24)``) for Pre-LN. ``init="gpt2"`` is GPT-2's
+  own (``N(0, 0.02)``, residual projections shrunk by ``1/sqrt(2L)``): the branches are so
+  small that the stream's mean square grows by about 1.5x whatever the depth, so there is
+  no growth with depth and no ``1/sqrt(L)``. Theorem 1's ``1/sqrt(L)`` is a statement about
+  the Xavier setting, not about GPT-2.
+* **Per-layer profile (Fig. 3 a/b).** Measured here, last layer over first (seed 0):
+  Pre-LN 0.59 / 0.48 / 0.31 at L = 6 / 12 / 24, falling with depth (each block's
+  LayerNorm divides by a stream that has grown); Post-LN 0.85 / 0.77 / 1.40, rising above
+  1 only at L = 24. The paper's figure is for an encoder-decoder translation model (its
+  decoder has encoder-decoder attention); this is a decoder-only stack. NormFormer
+  (Shleifer et al. 2021) reports the same Pre-LN pattern in decoder-only language models:
+  early layers get larger gradients than later ones.
+* **Lemma 2's setting.** The lemma is stated for layers of *uniform* self-attention
+  (``W^Q = W^K = 0``) plus a width-``d`` ReLU FFN with Xavier weights: the FFN adds ``d/2``
+  (Lemma 1), the attention between 0 and ``d``, hence between ``d/2`` and ``3d/2`` per
+  layer in Pre-LN, and ``E||x^{post,5}_l||^2 = 3d/2`` in Post-LN (the input of each
+  block's last LayerNorm, so the final LayerNorm's input has size ``sqrt(1.5 d)``).
+  :func:`lemma2_setting` reproduces exactly that setting. In GPT-2's block the mechanism
+  is the same (cross terms vanish at initialisation, so
+  ``||x_l||^2 = ||x_0||^2 + sum of the branches' ||output||^2``, see ``attn_branch_norms``,
+  ``mlp_branch_norms``), but the constants differ: the 4x-wide GELU MLP with Xavier weights
+  adds about ``0.23 d`` (``1.6 E[gelu(z)^2]``, ``z ~ N(0, 0.4)``) and causal attention about
+  ``0.1-0.3 d``, so the stream grows linearly with a slope of about ``0.4 d`` per block,
+  inside the upper bound and a little under the lower one.
 """
 
 import math
@@ -142,13 +146,62 @@ def lemma2_bounds(n_layer: int) -> tuple[list[float], list[float]]:
     """Xiong et al.'s Lemma 2 for Pre-LN, in units of ``d``: ``1 + l/2 <= E||x_l||^2 / d <= 1 + 3l/2``.
 
     Returns ``(lower, upper)``, each of length ``n_layer + 1`` (``l = 0 .. n_layer``), to
-    compare with :attr:`FlowResult.hidden_norms`. The lemma's layer is one width-``d``
-    ReLU FFN branch; a GPT-2 block (attention + 4x GELU MLP) adds a little less than
-    ``d/2`` per block at Xavier init (see the module docstring).
+    compare with :attr:`FlowResult.hidden_norms` or :func:`lemma2_setting`. The lemma's
+    layer is uniform attention plus a width-``d`` ReLU FFN; a GPT-2 block (causal attention
+    + 4x GELU MLP) adds a little less than ``d/2`` per block at Xavier init (see the module
+    docstring).
     """
     lower = [1 + l / 2 for l in range(n_layer + 1)]
     upper = [1 + 3 * l / 2 for l in range(n_layer + 1)]
     return lower, upper
+
+
+def lemma2_setting(n_layer: int, *, d: int = 256, n_tokens: int = 64, batch_size: int = 8,
+                   seed: int = 0) -> dict[str, list[float]]:
+    """Xiong et al.'s Lemma 2 in its own setting, measured: uniform attention plus a ReLU FFN.
+
+    Each layer is a self-attention with ``W^Q = W^K = 0`` (every token attends to all
+    ``n_tokens`` with weight ``1/n_tokens``, as in the paper's encoder) and value and
+    output matrices ``W^V``, ``W^O``, then an FFN ``ReLU(x W^1) W^2``; all four ``d x d``
+    matrices Xavier, ``N(0, 1/d)``, no biases; the input ``x_0`` has unit-variance
+    coordinates. Returns, in units of ``d`` (means over tokens):
+
+    * ``"pre"``: ``E||x_l||^2`` of the Pre-LN stream, ``l = 0 .. n_layer``;
+    * ``"post"``: ``E||x^{post,5}_l||^2`` of the Post-LN stack, ``l = 1 .. n_layer``: the sum
+      ``x^{post,3} + FFN(x^{post,3})`` that each layer's last LayerNorm receives.
+    """
+    gen = torch.Generator().manual_seed(seed)
+
+    def weights():
+        return [torch.randn(d, d, generator=gen) / math.sqrt(d) for _ in range(4)]  # W^V, W^O, W^1, W^2
+
+    def ln(x):
+        return torch.nn.functional.layer_norm(x, (d,))
+
+    def attn(x, w_v, w_o):  # uniform attention: the mean over tokens, for every token
+        return (x @ w_v @ w_o).mean(dim=1, keepdim=True).expand_as(x)
+
+    def ffn(x, w_1, w_2):
+        return torch.relu(x @ w_1) @ w_2
+
+    def size(x):
+        return x.pow(2).sum(-1).mean().item() / d
+
+    x0 = torch.randn(batch_size, n_tokens, d, generator=gen)  # (B, T, d)
+    layers = [weights() for _ in range(n_layer)]
+    pre, post = [size(x0)], []
+    x = x0
+    for w_v, w_o, w_1, w_2 in layers:
+        x = x + attn(ln(x), w_v, w_o)
+        x = x + ffn(ln(x), w_1, w_2)
+        pre.append(size(x))
+    x = x0
+    for w_v, w_o, w_1, w_2 in layers:
+        x3 = ln(x + attn(x, w_v, w_o))
+        x5 = x3 + ffn(x3, w_1, w_2)
+        post.append(size(x5))
+        x = ln(x5)
+    return {"pre": pre, "post": post}
 
 
 def _grad_norm(params) -> float:
