@@ -9,10 +9,16 @@ placeholder block::
 At ``source-read`` time the placeholder is replaced by Markdown generated from the
 released notebook ``notebooks/<assignment>/<assignment>.ipynb`` (the version *without*
 solutions or hidden tests, written by ``nbgrader generate_assignment``): a download link,
-launch links (Colab, Binder, JupyterHub) built from the one ``repository: url:`` setting in
-``_config.yml``, and every cell, *not executed*: Markdown cells as text, code cells as
+launch links (Colab, Binder, JupyterHub), and every cell, *not executed*: Markdown cells as
+text (links to the published book re-pointed at this build's pages), code cells as
 highlighted code labelled with their nbgrader role. Building the notebook in as text (not
 executing it) keeps the page identical to what a student downloads and costs nothing.
+
+Every address comes from the one setting, :mod:`gpt2ln.links`: the repository button
+(``repository_url``, ``repository_branch``) is set from it at ``config-inited``, and the
+exercise pages get the theme's launch menu (the rocket) pointing at their student notebook.
+The theme's own launch buttons are left off: they would open a chapter's MyST ``.md`` source,
+which Colab cannot open.
 
 A notebook that does not exist yet fails the build with a warning (the build runs with
 warnings as errors), unless ``BOOK_ALLOW_MISSING_NOTEBOOKS=1`` is set while developing.
@@ -31,10 +37,11 @@ import posixpath
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlencode
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+from gpt2ln import links
 
 logger = logging.getLogger(__name__)
 
@@ -49,30 +56,12 @@ def repo_root(app: Sphinx) -> Path:
 
 
 def notebook_relpath(assignment: str) -> str:
-    return f"notebooks/{assignment}/{assignment}.ipynb"
+    return links.notebook_path(assignment)
 
 
-def launch_links(app: Sphinx, assignment: str) -> dict[str, str]:
-    """Colab, Binder and JupyterHub URLs for the student notebook, from the repository setting."""
-    options = app.config.html_theme_options
-    repo_url = options.get("repository_url", "").rstrip("/")
-    branch = options.get("repository_branch", "main")
-    buttons = options.get("launch_buttons", {})
-    match = re.match(r"https://github\.com/([^/]+)/([^/]+)$", repo_url)
-    if not match:
-        return {}
-    org, repo = match.groups()
-    path = notebook_relpath(assignment)
-    links = {}
-    if buttons.get("colab_url"):
-        links["Open in Colab"] = f"{buttons['colab_url'].rstrip('/')}/github/{org}/{repo}/blob/{branch}/{path}"
-    if buttons.get("binderhub_url"):
-        binder = buttons["binderhub_url"].rstrip("/")
-        links["Launch on Binder"] = f"{binder}/v2/gh/{org}/{repo}/{branch}?urlpath=lab/tree/{path}"
-    if buttons.get("jupyterhub_url"):
-        query = urlencode({"repo": repo_url, "urlpath": f"lab/tree/{repo}/{path}", "branch": branch}, safe="/")
-        links["Open on JupyterHub"] = f"{buttons['jupyterhub_url'].rstrip('/')}/hub/user-redirect/git-pull?{query}"
-    return links
+LAUNCH_TEXT = {"Colab": "Open in Colab", "Binder": "Launch on Binder", "JupyterHub": "Open on JupyterHub"}
+LAUNCH_ICON = {"Colab": "_static/images/logo_colab.png", "Binder": "_static/images/logo_binder.svg",
+               "JupyterHub": "_static/images/logo_jupyterhub.svg"}
 
 
 def fence(text: str, info: str) -> str:
@@ -98,14 +87,17 @@ def cell_label(meta: dict) -> str:
 
 
 def rewrite_links(markdown: str, notebook_dir: str, page_dir: str) -> str:
-    """Relative links in a notebook point from notebooks/<id>/; re-point them from the exercise page."""
+    """Links in a notebook point at the published book or from notebooks/<id>/; re-point them from the page."""
 
     def fix(match):
         target = match.group(2)
-        if re.match(r"^[a-z]+:", target) or target.startswith(("#", "/")):
-            return match.group(0)
         path, _, anchor = target.partition("#")
-        resolved = posixpath.normpath(posixpath.join(notebook_dir, path))
+        if path.startswith(links.BOOK_URL + "/"):  # a page of the published book: the same page of this build
+            resolved = "book/" + path.removeprefix(links.BOOK_URL + "/").removesuffix(".html") + ".md"
+        elif re.match(r"^[a-z]+:", target) or target.startswith(("#", "/")):
+            return match.group(0)
+        else:
+            resolved = posixpath.normpath(posixpath.join(notebook_dir, path))
         new = posixpath.relpath(resolved, page_dir) + (f"#{anchor}" if anchor else "")
         return f"{match.group(1)}{new}{match.group(3)}"
 
@@ -139,8 +131,8 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
     parts = [":::{admonition} Get the notebook\n:class: tip\n"]
     download = posixpath.relpath(notebook_relpath(assignment), page_dir)
     parts.append(f"{{download}}`Download {assignment}.ipynb <{download}>`")
-    for text, url in launch_links(app, assignment).items():
-        parts.append(f" | [{text}]({url})")
+    for name, url in links.launch_links(notebook_relpath(assignment)).items():
+        parts.append(f" | [{LAUNCH_TEXT[name]}]({url})")
     parts.append("\n\nOr open it in JupyterLab from a clone of the repository (`make venv`, then "
                  f"`.venv/bin/jupyter lab {notebook_relpath(assignment)}`).\n:::\n")
     parts.append("Below is the notebook as you receive it, not executed.\n")
@@ -165,6 +157,24 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if not docname.startswith("exercises/"):
         return
     source[0] = PLACEHOLDER.sub(lambda m: render_notebook(app, m.group(1)), source[0])
+
+
+def use_links_setting(app: Sphinx, config) -> None:
+    """The repository button from :mod:`gpt2ln.links`; the theme's launch buttons off (see the docstring)."""
+    config.html_theme_options.update(repository_url=links.REPOSITORY_URL, repository_branch=links.BRANCH,
+                                      launch_buttons={})
+
+
+def exercise_launch_menu(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """The theme's launch menu on an exercise page, opening that exercise's student notebook."""
+    assignment = pagename.removeprefix("exercises/")
+    if not pagename.startswith("exercises/") or not (repo_root(app) / notebook_relpath(assignment)).exists():
+        return
+    buttons = [{"type": "link", "text": name, "tooltip": LAUNCH_TEXT[name], "icon": LAUNCH_ICON[name], "url": url}
+               for name, url in links.launch_links(notebook_relpath(assignment)).items()]
+    context.setdefault("header_buttons", []).append(
+        {"type": "group", "tooltip": "Launch the notebook", "icon": "fas fa-rocket", "buttons": buttons,
+         "label": "launch-buttons"})
 
 
 def library_fingerprint(root: Path) -> str:
@@ -214,4 +224,6 @@ def setup(app: Sphinx):
     app.connect("builder-inited", drop_stale_execution_cache, priority=100)
     app.connect("env-get-outdated", reread_after_cache_drop)
     app.connect("source-read", on_source_read)
+    app.connect("config-inited", use_links_setting)
+    app.connect("html-page-context", exercise_launch_menu, priority=502)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
