@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make book` and `make test`.
-# Both create .venv (python3 -m venv) and install everything when it is missing.
+# Both create .venv (python3 -m venv) and install everything when it is missing: the package
+# with all its extras (grading, book, dev); a student needs only `pip install gpt2ln`.
 
 PYTHON ?= python3
 VENV := .venv
@@ -26,7 +27,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[grading,book,dev]"
 	mkdir -p $(VENV)/etc/ipython
 	echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
 	touch $(STAMP)
