@@ -28,6 +28,16 @@ from .components import (
     pre_ln_block_gradients,
     pre_ln_block_hidden,
 )
+from .diagnose_checks import (  # assignment 7
+    classify_hidden,
+    classify_visible,
+    gradient_ratio_hidden,
+    gradient_ratio_values,
+    identity_gap_hidden,
+    identity_gap_values,
+    stream_sizes_hidden,
+    stream_sizes_values,
+)
 from .flow_checks import (  # noqa: E402, I001 (assignment 5)
     flow_properties,
     gradient_norms_hidden,
@@ -66,5 +76,7 @@ __all__ = [
     "load_hf_weights", "load_hf_logits", "load_hf_hidden",
     "gradient_norms_values", "gradient_norms_hidden", "hidden_norms_values", "hidden_norms_hidden", "flow_properties",
     "schedule_values", "schedule_properties", "schedule_hidden",
+    "identity_gap_values", "identity_gap_hidden", "stream_sizes_values", "stream_sizes_hidden",
+    "gradient_ratio_values", "gradient_ratio_hidden", "classify_visible", "classify_hidden",
     "summary",
 ]

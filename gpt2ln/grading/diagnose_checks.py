@@ -1,0 +1,279 @@
+"""Checks of assignment 7 (07_diagnose): the student's measuring functions and their classifier.
+
+The student writes ``identity_gap``, ``stream_sizes`` and ``gradient_ratio`` and classifies
+black boxes (:mod:`.blackbox`) with them. Each measurement is compared with the course's own
+(:mod:`.blackbox`) on fresh blocks; when the numbers differ, the check compares them with
+what the usual slips give (the branches left on, ``||J||`` instead of ``||J - I||``, squared
+norms, the ratio upside down...) and says which one it is. A wrong label is answered with
+what the block really is and which measurement shows it.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from . import blackbox as B
+from . import sections as S
+from .harness import call, graded
+
+# --------------------------------------------------------------------------- the usual slips
+
+
+def _jacobian(block, x):
+    n = x.numel()
+    return torch.autograd.functional.jacobian(block, x, vectorize=True).reshape(n, n)
+
+
+def gap_alternatives(block, x) -> dict[str, float]:
+    """What a slightly wrong identity gap returns, keyed by an explanation of the slip."""
+    off, on = _jacobian(B.branches_off(block), x), _jacobian(block, x)
+    eye = torch.eye(x.numel(), dtype=off.dtype)
+    return {
+        "the gap of the block with its branches still on: zero the weight *and* bias of every layer in "
+        "block.branch_outputs() first": ((on - eye).norm() / eye.norm()).item(),
+        "not divided by ||I||_F = sqrt(n): the gap is relative, ||J - I||_F / ||I||_F": (off - eye).norm().item(),
+        "||J||_F / ||I||_F: subtract the identity first, ||J - I||_F": (off.norm() / eye.norm()).item(),
+        "a squared norm: take the Frobenius norms themselves, not their squares":
+            ((off - eye).pow(2).sum() / eye.pow(2).sum()).item(),
+    }
+
+
+def _sizes(states, d):
+    return [s.pow(2).sum(-1).mean().item() / d for s in states]
+
+
+def stream_alternatives(blocks, x) -> dict[str, list[float]]:
+    states = [x]
+    with torch.no_grad():
+        for block in blocks:
+            states.append(block(states[-1]))
+    d = x.shape[-1]
+    mean_sq = _sizes(states, d)
+    return {
+        "not divided by d = n_embd: report the mean of ||x_l||^2 / d": [v * d for v in mean_sq],
+        "norms, not squared norms: report the mean of ||x_l||^2 / d":
+            [s.norm(dim=-1).mean().item() / d for s in states],
+        "root mean squares: report the mean of ||x_l||^2 / d, not its square root": [math.sqrt(v) for v in mean_sq],
+        "without x_0 = x, the input of the first block (the list has L + 1 entries)": mean_sq[1:],
+    }
+
+
+def ratio_alternatives(blocks, x, probe) -> dict[str, float]:
+    def norms(weights_of, final_ln=True):
+        weights = [weights_of(b) for b in blocks]
+        h = x
+        for block in blocks:
+            h = block(h)
+        out = F.layer_norm(h, h.shape[-1:]) if final_ln else h
+        grads = torch.autograd.grad((out * probe).sum(), weights, allow_unused=True)
+        return [g.norm().item() if g is not None else 0.0 for g in grads]
+
+    right = norms(lambda b: b.branch_outputs()[-1].weight)
+    attn = norms(lambda b: b.branch_outputs()[0].weight)
+    plain = norms(lambda b: b.branch_outputs()[-1].weight, final_ln=False)
+    out = {}
+    if right[-1] > 0:
+        out["first/last: the ratio is the last block's gradient over the first block's"] = right[0] / right[-1]
+    if right[0] > 0:
+        out["a ratio of squared norms: take ||grad||_F itself"] = (right[-1] / right[0]) ** 2
+    if attn[0] > 0:
+        out["the attention's output layer (branch_outputs()[0]): use the last branch output, the MLP's "
+            "(branch_outputs()[-1])"] = attn[-1] / attn[0]
+    if plain[0] > 0:
+        out["without the final LayerNorm: the loss is (layer_norm(x_L) * probe).sum()"] = plain[-1] / plain[0]
+    return out
+
+
+# --------------------------------------------------------------------------- comparing numbers
+
+
+def _close(mine, expected, rtol=1e-3, atol=1e-6) -> bool:
+    if isinstance(expected, list):
+        try:
+            mine = [float(v) for v in mine]
+        except (TypeError, ValueError):
+            return False
+        return len(mine) == len(expected) and all(_close(a, b, rtol, atol) for a, b in zip(mine, expected, strict=True))
+    try:
+        mine = float(mine)
+    except (TypeError, ValueError):
+        return False
+    if math.isinf(expected) or expected > B.VANISHED:  # the gradient never reached the first block
+        return mine > B.VANISHED
+    return math.isclose(mine, expected, rel_tol=rtol, abs_tol=atol)
+
+
+def _number(value, what):
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    assert isinstance(value, (int, float)), f"{what} must return a float, got {type(value).__name__}."
+    return float(value)
+
+
+def _numbers(values, what):
+    if isinstance(values, torch.Tensor):
+        values = values.tolist()
+    assert isinstance(values, (list, tuple)), f"{what} must return a list of floats, got {type(values).__name__}."
+    return list(values)
+
+
+def _explain(what, label, mine, expected, alternatives, section) -> str:
+    def show(v):
+        return [round(float(a), 4) for a in v] if isinstance(v, (list, tuple)) else f"{float(v):.4g}"
+
+    verb = "differ" if isinstance(expected, list) else "differs"
+    lines = [f"Your {what} for {label} {verb} from the course's measurement (gpt2ln.grading.blackbox).",
+             f"  yours:    {show(mine)}", f"  expected: {show(expected)}"]
+    if isinstance(expected, list) and len(mine) != len(expected):
+        lines.append(f"You returned {len(mine)} numbers; there should be {len(expected)}.")
+    for explanation, values in alternatives.items():
+        if _close(mine, values, rtol=1e-3):
+            lines.append(f"Your number is {explanation}." if not isinstance(values, list)
+                         else f"Your numbers are {explanation}.")
+            break
+    lines.append(f"See {section}.")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- cases
+
+# (kind, n_embd, n_head, seed): kept small so that each test cell stays a few seconds on a laptop CPU.
+GAP_VISIBLE = [("pre_ln", 16, 2, 0), ("post_ln", 16, 2, 0), ("detached_shortcut", 16, 2, 0)]
+GAP_HIDDEN = [("torch_post_ln", 24, 4, 3), ("torch_pre_ln", 24, 4, 3), ("misconception_3", 16, 4, 5)]
+STACK_VISIBLE = [("pre_ln", 32, 4, 0, 6), ("post_ln", 32, 4, 0, 6)]
+STACK_HIDDEN = [("torch_pre_ln", 48, 4, 2, 8), ("misconception_1", 32, 4, 4, 5), ("detached_shortcut", 32, 4, 1, 6)]
+CLASSIFY_VISIBLE = [(kind, 32, 4, 0) for kind in
+                    ("pre_ln", "post_ln", "misconception_1", "misconception_3", "detached_shortcut")]
+CLASSIFY_HIDDEN = [("torch_pre_ln", 48, 4, 1), ("torch_post_ln", 48, 8, 2), ("misconception_2", 32, 4, 3),
+                   ("pre_ln", 64, 8, 4), ("misconception_1", 48, 4, 5), ("misconception_3", 64, 4, 6),
+                   ("detached_shortcut", 48, 4, 7), ("post_ln", 24, 4, 8)]
+
+
+def _label(kind, n_embd, seed) -> str:
+    return f"a black box (n_embd={n_embd}, seed {seed})"
+
+
+def _check_gap(identity_gap, cases):
+    for kind, d, h, seed in cases:
+        make = B.BlockMaker(kind, d, h, seed)
+        x, _ = B.probe_inputs(d, seed, batch=1, seq_len=4)
+        mine = _number(call(identity_gap, make(0), x.clone()), "identity_gap")
+        expected = B.identity_gap(make(0), x)
+        if not _close(mine, expected):
+            raise AssertionError(_explain("identity gap", _label(kind, d, seed), mine, expected,
+                                          gap_alternatives(make(0), x), S.IDENTITY_PATH))
+    return f"{len(cases)} blocks match the course's identity gap"
+
+
+def _check_stream(stream_sizes, cases):
+    for kind, d, h, seed, n_layer in cases:
+        make = B.BlockMaker(kind, d, h, seed)
+        x, _ = B.probe_inputs(d, seed)
+        mine = _numbers(call(stream_sizes, [make(i) for i in range(n_layer)], x.clone()), "stream_sizes")
+        stack = [make(i) for i in range(n_layer)]
+        expected = B.stream_sizes(stack, x)
+        if not _close(mine, expected):
+            raise AssertionError(_explain("stream sizes", f"{n_layer} stacked copies of {_label(kind, d, seed)}",
+                                          mine, expected, stream_alternatives(stack, x), S.RESIDUAL_STREAM))
+    return f"{len(cases)} stacks match the course's stream sizes"
+
+
+def _check_ratio(gradient_ratio, cases):
+    for kind, d, h, seed, n_layer in cases:
+        make = B.BlockMaker(kind, d, h, seed)
+        x, probe = B.probe_inputs(d, seed)
+        stack = [make(i) for i in range(n_layer)]
+        mine = _number(call(gradient_ratio, stack, x.clone(), probe.clone()), "gradient_ratio")
+        expected = B.gradient_ratio([make(i) for i in range(n_layer)], x, probe)
+        label = f"{n_layer} stacked copies of {_label(kind, d, seed)}"
+        if not _close(mine, expected):
+            raise AssertionError(_explain("gradient ratio", label, mine, expected,
+                                          ratio_alternatives([make(i) for i in range(n_layer)], x, probe),
+                                          S.GRADIENT_FLOW))
+    return f"{len(cases)} stacks match the course's gradient ratio"
+
+
+RULE = {  # label -> the measurement that decides it, in words
+    "detached_shortcut": "the gradient ratio last/first is astronomically large (the gradient does not reach the "
+                         "first block) and the identity gap is 1 (with its branches off the block's Jacobian is 0): "
+                         "the shortcut carries no gradient",
+    "pre_ln": "the identity gap is 0: with its branches off the block is exactly the identity, so the shortcut is "
+              "a clean identity path (and the stream grows along the stack)",
+    "post_ln": "the identity gap is not 0 (a LayerNorm sits on the shortcut) and every x_l of the stack has "
+               "||x_l||^2/d = 1: every block ends in a LayerNorm",
+    "misconception_1": "the identity gap is not 0, the stream is not pinned at 1, and a 3x larger input gives exactly "
+                       "the same stream: the block sees only ln(x), the shortcut starts after the LayerNorm",
+    "misconception_3": "the identity gap is not 0, the stream is not pinned at 1, and a 3x larger input changes the "
+                       "stream: the LayerNorm is on the shortcut, the branch sees the raw x",
+}
+LABEL_SECTION = {"detached_shortcut": S.DETACHED_PATHS, "pre_ln": S.IDENTITY_PATH, "post_ln": S.POST_LN_BLOCK,
+                 "misconception_1": S.MISCONCEPTION_1, "misconception_3": S.MISCONCEPTION_3}
+
+
+def _check_classify(classify, cases):
+    for number, (kind, d, h, seed) in enumerate(cases, 1):
+        make = B.BlockMaker(kind, d, h, seed)
+        answer = call(classify, make)
+        assert answer in B.LABELS, (
+            f"classify must return one of {', '.join(map(repr, B.LABELS))}; for black box {number} it returned "
+            f"{answer!r}.")
+        if answer != make.label:
+            m = B.measure(make)
+            lines = [f"Black box {number} of {len(cases)} (n_embd={d}, seed {seed}): you said {answer!r}; it is "
+                     f"{make.label!r}: {make.reveal()}.",
+                     f"The course's measurements: {m}.",
+                     f"What decides it: {RULE[make.label]}."]
+            if make.label == "post_ln" and "Misconception 2" in make.reveal():
+                lines.append("Misconception 2 is not a layout of its own: a Post-LN block where Pre-LN was asked. "
+                             f"See {S.MISCONCEPTION_2}.")
+            lines.append(f"See {LABEL_SECTION[make.label]}.")
+            raise AssertionError("\n".join(lines))
+    return f"{len(cases)} black boxes classified right"
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+@graded("identity_gap: values", S.IDENTITY_PATH)
+def identity_gap_values(identity_gap):
+    return _check_gap(identity_gap, GAP_VISIBLE)
+
+
+@graded("identity_gap: more blocks and widths", S.IDENTITY_PATH)
+def identity_gap_hidden(identity_gap):
+    return _check_gap(identity_gap, GAP_HIDDEN)
+
+
+@graded("stream_sizes: values", S.RESIDUAL_STREAM)
+def stream_sizes_values(stream_sizes):
+    return _check_stream(stream_sizes, STACK_VISIBLE)
+
+
+@graded("stream_sizes: more blocks and depths", S.RESIDUAL_STREAM)
+def stream_sizes_hidden(stream_sizes):
+    return _check_stream(stream_sizes, STACK_HIDDEN)
+
+
+@graded("gradient_ratio: values", S.GRADIENT_FLOW)
+def gradient_ratio_values(gradient_ratio):
+    return _check_ratio(gradient_ratio, STACK_VISIBLE)
+
+
+@graded("gradient_ratio: more blocks and depths", S.GRADIENT_FLOW)
+def gradient_ratio_hidden(gradient_ratio):
+    return _check_ratio(gradient_ratio, STACK_HIDDEN)
+
+
+@graded("classify: the five black boxes", S.DIAGNOSE)
+def classify_visible(classify):
+    return _check_classify(classify, CLASSIFY_VISIBLE)
+
+
+@graded("classify: other blocks, widths and seeds, PyTorch's own layers", S.DIAGNOSE)
+def classify_hidden(classify):
+    return _check_classify(classify, CLASSIFY_HIDDEN)
+
+
+__all__ = ["identity_gap_values", "identity_gap_hidden", "stream_sizes_values", "stream_sizes_hidden",
+           "gradient_ratio_values", "gradient_ratio_hidden", "classify_visible", "classify_hidden"]
