@@ -8,15 +8,17 @@ what differs, which known mistake the submission matches (``mistakes.diagnose``)
 where the book explains it.
 """
 
+import dataclasses
 import hashlib
 
 import torch
 import torch.nn as nn
 
+from .. import GPTConfig
 from . import sections as S
 from .compare import Run, compare, copy_weights, randomise, run
 from .harness import Case, build, graded, small_config
-from .mistakes import Mistake, candidates, reference_for
+from .mistakes import BlockKnobs, Explanation, Mistake, candidates, reference_for
 
 # --------------------------------------------------------------------------- cases
 
@@ -67,33 +69,47 @@ CASES = {
         "visible": [
             Case("n_embd=8, input (2, 3, 8)", (small_config(8, 2),), _normal(2, 3, 8, scale=2.0)),
             Case("n_embd=12, input (1, 4, 12)", (small_config(12, 3),), _normal(1, 4, 12, scale=2.0)),
+            Case("training mode, dropout=0.5, input (2, 3, 8)", (small_config(8, 2, dropout=0.5),),
+                 _normal(2, 3, 8, scale=2.0), train=True),
         ],
         "hidden": [
             Case("n_embd=32, input (2, 5, 32)", (small_config(32, 4),), _normal(2, 5, 32, scale=2.0)),
             Case("float64, n_embd=8", (small_config(8, 2),), _normal(2, 3, 8, scale=2.0), torch.float64),
+            Case("bias=False, n_embd=8", (small_config(8, 2, bias=False),), _normal(2, 3, 8, scale=2.0)),
+            Case("training mode, dropout=0.1, n_embd=16", (small_config(16, 2, dropout=0.1),),
+                 _normal(2, 4, 16, scale=2.0), train=True),
         ],
     },
     "attention": {
         "visible": [
             Case("n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2),), _normal(2, 5, 8, scale=2.0)),
             Case("n_embd=12, n_head=3, input (1, 7, 12)", (small_config(12, 3),), _normal(1, 7, 12, scale=2.0)),
+            Case("training mode, dropout=0.3, n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2, dropout=0.3),),
+                 _normal(2, 5, 8, scale=2.0), train=True),
         ],
         "hidden": [
             Case("n_embd=16, one head, input (2, 6, 16)", (small_config(16, 1),), _normal(2, 6, 16)),
             Case("n_embd=16, n_head=4, one token", (small_config(16, 4),), _normal(3, 1, 16)),
             Case("float64, n_embd=16, n_head=8, input (2, 9, 16)", (small_config(16, 8),), _normal(2, 9, 16, scale=2.0),
                  torch.float64),
+            Case("bias=False, n_embd=12, n_head=3", (small_config(12, 3, bias=False),), _normal(2, 5, 12)),
+            Case("training mode, dropout=0.5, float64", (small_config(8, 2, dropout=0.5),), _normal(2, 6, 8),
+                 torch.float64, train=True),
         ],
     },
     "pre_ln_block": {
         "visible": [
             Case("n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2),), _normal(2, 5, 8, scale=1.5, shift=0.3)),
             Case("n_embd=12, n_head=3, input (1, 6, 12)", (small_config(12, 3),), _normal(1, 6, 12, scale=3.0)),
+            Case("layer_norm_epsilon=0.1, input of small variance", (small_config(8, 2, layer_norm_epsilon=0.1),),
+                 _normal(2, 5, 8, scale=0.2)),
         ],
         "hidden": [
             Case("n_embd=16, n_head=4, input (2, 9, 16)", (small_config(16, 4),), _normal(2, 9, 16, scale=2.0)),
             Case("one token", (small_config(8, 2),), _normal(3, 1, 8)),
             Case("float64, n_embd=8, n_head=2", (small_config(8, 2),), _normal(2, 5, 8, scale=1.5), torch.float64),
+            Case("training mode, dropout=0.2", (small_config(8, 2, dropout=0.2),), _normal(2, 5, 8, scale=1.5),
+                 train=True),
         ],
     },
 }
@@ -107,7 +123,7 @@ NAMES = {"layernorm": "LayerNorm", "gelu": "gelu", "mlp": "MLP", "attention": "C
 
 
 def _prepare(component: str, student, case: Case):
-    """(reference, student) ready to run: same weights, same dtype, eval mode."""
+    """(reference, student) ready to run: same weights, same dtype, eval mode (train mode for a ``train`` case)."""
     if component == "gelu":
         return reference_for(component), student
     reference = randomise(reference_for(component)(*case.args), seed=case.seed)
@@ -120,13 +136,28 @@ def _prepare(component: str, student, case: Case):
         if component == "gpt2" and "post" in case.args and "`ln_f." in str(err):
             raise AssertionError(f"{err}\nWith norm='post' every block already ends in a LayerNorm, so `ln_f` must "
                                  f"be nn.Identity() (it has no parameters). See {S.GPT2_MODEL}.") from None
+        extra = {n for n in dict(mine.named_parameters()) if n not in dict(reference.named_parameters())}
+        if not _config(case).bias and extra and all(n.endswith("bias") for n in extra):
+            raise AssertionError(f"{err}\nYour {NAMES[component]} ignores cfg.bias ({case.label}): with bias=False "
+                                 "its nn.Linear layers have no bias, `nn.Linear(..., bias=cfg.bias)`.") from None
         raise
-    reference.to(case.dtype).eval()
-    mine.to(case.dtype).eval()
+    reference.to(case.dtype).train(case.train)
+    mine.to(case.dtype).train(case.train)
     return reference, mine
 
 
-def diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | None, bool]:
+def _config(case: Case) -> GPTConfig:
+    return next((a for a in case.args if isinstance(a, GPTConfig)), GPTConfig())
+
+
+def _run(module, case: Case, backward: bool = True, what: str = "code") -> Run:
+    """``run`` on the case's input; in a ``train`` case every module draws the same dropout masks."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(case.seed + 99)
+        return run(module, case.inputs(), backward=backward, what=what)
+
+
+def diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | Explanation | None, bool]:
     """The known mistake whose outputs and gradients match the student's on this case.
 
     Returns (mistake, gradients_match_too). A mistake that matches only the forward pass is
@@ -147,33 +178,59 @@ def _fingerprint(result: Run) -> tuple:
                  for t in tensors)
 
 
-def _diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | None, bool]:
-    inputs = case.inputs()
+def _diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[Mistake | Explanation | None, bool]:
+    ignored = _ignored_field(component, case, reference, student_run, "layer_norm_epsilon")
+    if ignored:
+        return ignored, True
     forward_only = None
     block = None  # one BlockVariant, re-wired for each block layout
     for mistake in candidates(component):
         if component == "gelu":
             variant = mistake.build()
-        elif mistake.layout is not None:
+        elif isinstance(mistake.knobs, BlockKnobs):
             if block is None:
-                block = mistake.build(*case.args).to(case.dtype).eval()
+                block = mistake.build(*case.args).to(case.dtype).train(case.train)
                 block.load_state_dict(reference.state_dict(), strict=False)
-            variant = block.set_layout(*mistake.layout)
+            variant = block.set_knobs(mistake.knobs)
         else:
-            variant = mistake.build(*case.args).to(case.dtype).eval()
+            variant = mistake.build(*case.args).to(case.dtype).train(case.train)
             variant.load_state_dict(reference.state_dict(), strict=False)
         try:
-            if compare(student_run, run(variant, inputs, backward=False), gradients=False):
+            if compare(student_run, _run(variant, case, backward=False), gradients=False):
                 continue
-            if not compare(student_run, run(variant, inputs)):
+            if not compare(student_run, _run(variant, case)):
                 return mistake, True
         except Exception:  # noqa: BLE001, S112 (a variant that cannot run on this input is simply not the answer)
             continue
         forward_only = forward_only or mistake
-    return forward_only, False
+    ignored = _ignored_field(component, case, reference, student_run, "dropout")
+    return (ignored, True) if ignored else (forward_only, False)
 
 
-def _feedback(component: str, case: Case, problems, diagnosis: tuple[Mistake | None, bool], default) -> str:
+CONFIG_ADVICE = {
+    "dropout": "build every nn.Dropout with it, `nn.Dropout(cfg.dropout)`",
+    "layer_norm_epsilon": "pass it to every LayerNorm, `LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)`",
+}
+
+
+def _ignored_field(component: str, case: Case, reference, student_run: Run, name: str) -> Explanation | None:
+    """An explanation when the student's code computes what the reference does with config field ``name``
+    at its default (the case sets it to something else)."""
+    cfg, advice = _config(case), CONFIG_ADVICE[name]
+    default = getattr(GPTConfig(), name)
+    if getattr(cfg, name) != default:
+        args = tuple(dataclasses.replace(a, **{name: default}) if a is cfg else a for a in case.args)
+        variant = reference_for(component)(*args).to(case.dtype).train(case.train)
+        variant.load_state_dict(reference.state_dict())
+        if not compare(student_run, _run(variant, case)):
+            return Explanation(f"Your {NAMES[component]} ignores cfg.{name} (here {getattr(cfg, name)!r})",
+                               f"It computes what the default {name}={default!r} gives: {advice}.",
+                               DEFAULT_SECTION[component])
+    return None
+
+
+def _feedback(component: str, case: Case, problems, diagnosis: tuple[Mistake | Explanation | None, bool],
+              default) -> str:
     what = NAMES[component]
     first = problems[0]
     if first.where == "the output":
@@ -200,12 +257,12 @@ def compare_cases(component: str, student, cases: list[Case], gradients: bool) -
     """Run every case; raise an ``AssertionError`` with a diagnosis at the first difference."""
     for case in cases:
         reference, mine = _prepare(component, student, case)
-        expected = run(reference, case.inputs(), backward=gradients)
-        actual = run(mine, case.inputs(), backward=gradients, what=NAMES[component])
+        expected = _run(reference, case, backward=gradients)
+        actual = _run(mine, case, backward=gradients, what=NAMES[component])
         problems = compare(actual, expected, gradients=gradients)
         if problems:
             if not gradients:  # the diagnosis compares gradients too
-                actual = run(mine, case.inputs(), what=NAMES[component])
+                actual = _run(mine, case, what=NAMES[component])
             diagnosis = diagnose(component, case, reference, actual)
             raise AssertionError(_feedback(component, case, problems, diagnosis, DEFAULT_SECTION[component]))
     what = "outputs and gradients" if gradients else "outputs"

@@ -1,9 +1,12 @@
 """The library of known-wrong implementations the autograder recognises.
 
-Each ``Mistake`` is a small module (or function) with the same parameter names as the
-reference, so the same weights can be copied into it; ``diagnose`` runs a failing
-submission's inputs through every candidate and reports the one whose outputs *and*
-gradients match. The book imports this module too, to show each misconception in numbers::
+Every known mistake is written the same way: a *knobs* dataclass says how the code is
+written (the defaults are the right way), a variant class computes exactly that, and an
+``Explanation`` says in words what is wrong and where the book explains it. A ``Mistake``
+pairs the two; it has the same parameter names as the reference, so the same weights can
+be copied into it, and ``diagnose`` runs a failing submission's inputs through every
+candidate and reports the one whose outputs *and* gradients match. The book imports this
+module too, to show each misconception in numbers::
 
     from gpt2ln import GPTConfig
     from gpt2ln.grading.mistakes import MISTAKES
@@ -13,14 +16,16 @@ gradients match. The book imports this module too, to show each misconception in
 
 Components (the ``component`` field): ``layernorm``, ``gelu``, ``mlp``, ``attention``,
 ``pre_ln_block``, ``post_ln_block``, ``gpt2``. ``mistakes_for(component)`` lists the named
-ones; the block diagnosis also tries every mix of the half-block mistakes (one in the
-attention half, another in the MLP half).
+ones; ``candidates(component)`` is what the diagnosis tries (for blocks every mix of the
+half-block mistakes, one in the attention half, another in the MLP half; for attention
+every pair of its mistakes).
 """
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn as nn
@@ -32,15 +37,13 @@ from .sections import Section
 
 
 @dataclass(frozen=True)
-class Mistake:
-    key: str  # short identifier, e.g. "unbiased_variance"
-    component: str  # which answer it is a wrong version of
+class Explanation:
+    """What a wrong variant does and how to fix it, in words a student can act on."""
+
     title: str  # one line, says what the code does
-    explanation: str  # why it is wrong, in words a student can act on
+    explanation: str  # why it is wrong and what to write instead
     section: Section  # where the book explains it
-    build: Callable  # same arguments as the reference class (or the function itself, for gelu)
     misconception: int | None = None  # 1, 2 or 3: the contract's misconceptions
-    layout: tuple | None = None  # blocks only: (attn_half, mlp_half, norms, mlp_first), see _BlockVariant
 
     def message(self) -> str:
         """The feedback paragraph: the misconception's name first when there is one."""
@@ -48,187 +51,239 @@ class Mistake:
         return f"{head}{self.title}. {self.explanation} See {self.section}."
 
 
-MISTAKES: dict[str, Mistake] = {}
+@dataclass(frozen=True)
+class Mistake:
+    """One known-wrong way of writing a component: its knobs and its explanation."""
+
+    key: str  # short identifier, e.g. "unbiased_variance"
+    component: str  # which answer it is a wrong version of
+    knobs: object  # a LayerNormKnobs, GeluKnobs, MLPKnobs, AttentionKnobs, BlockKnobs or GPT2Knobs
+    text: Explanation
+
+    title = property(lambda self: self.text.title)
+    explanation = property(lambda self: self.text.explanation)
+    section = property(lambda self: self.text.section)
+    misconception = property(lambda self: self.text.misconception)
+
+    def message(self) -> str:
+        return self.text.message()
+
+    @property
+    def build(self) -> Callable:
+        """Same arguments as the reference class (no argument for gelu: it returns the function)."""
+        if self.component == "gelu":
+            return functools.partial(gelu_variant, self.knobs)
+        return functools.partial(VARIANTS[self.component], knobs=self.knobs)
 
 
-def _register(*mistakes: Mistake) -> None:
-    for m in mistakes:
-        MISTAKES[m.key] = m
-
-
-def mistakes_for(component: str) -> list[Mistake]:
-    return [m for m in MISTAKES.values() if m.component == component]
+def _table(component: str, entries: dict[str, tuple[object, Explanation]]) -> dict[str, Mistake]:
+    return {key: Mistake(key, component, knobs, text) for key, (knobs, text) in entries.items()}
 
 
 # --------------------------------------------------------------------------- LayerNorm
 
 
-class _LayerNormVariant(LayerNorm):
-    """The reference LayerNorm with one step of ``forward`` done wrong (``kind``)."""
+@dataclass(frozen=True)
+class LayerNormKnobs:
+    """One way of writing LayerNorm; the defaults are the right way."""
 
-    def __init__(self, n_embd: int, eps: float = 1e-5, kind: str = ""):
-        super().__init__(n_embd, eps=1e-5 if kind == "eps_ignored" else eps)
-        self.kind = kind
+    over: str = "last"  # the dimensions the statistics are taken over: "last", "all", "first"
+    correction: int = 0  # 0: biased variance (divide by n); 1: unbiased (n - 1)
+    denominator: str = "sqrt(var + eps)"  # or "sqrt(var) + eps", "sqrt(var)", "var + eps"
+    uses_eps_argument: bool = True  # False: a hard-coded 1e-5
+    detached: tuple = ()  # what is cut from the graph: "mean", "var", "output"
+    affine: str = "x_hat * weight + bias"  # or "x_hat", "x_hat * bias + weight", "(x_hat + bias) * weight"
+
+
+_DENOMINATORS = {
+    "sqrt(var + eps)": lambda var, eps: torch.sqrt(var + eps),
+    "sqrt(var) + eps": lambda var, eps: var.sqrt() + eps,
+    "sqrt(var)": lambda var, eps: var.sqrt(),
+    "var + eps": lambda var, eps: var + eps,
+}
+_AFFINE = {
+    "x_hat * weight + bias": lambda x_hat, w, b: x_hat * w + b,
+    "x_hat": lambda x_hat, w, b: x_hat,
+    "x_hat * bias + weight": lambda x_hat, w, b: x_hat * b + w,
+    "(x_hat + bias) * weight": lambda x_hat, w, b: (x_hat + b) * w,
+}
+
+
+class LayerNormVariant(LayerNorm):
+    """The reference LayerNorm, written as ``knobs`` say."""
+
+    def __init__(self, n_embd: int, eps: float = 1e-5, knobs: LayerNormKnobs = LayerNormKnobs()):
+        super().__init__(n_embd, eps=eps if knobs.uses_eps_argument else 1e-5)
+        self.knobs = knobs
 
     def forward(self, x):
-        kind = self.kind
-        if kind == "all_dims":
-            dims = tuple(range(x.dim()))
-        elif kind == "first_dim":
-            dims = (0,)
-        else:
-            dims = (-1,)
+        kn = self.knobs
+        dims = {"last": (-1,), "all": tuple(range(x.dim())), "first": (0,)}[kn.over]
         mean = x.mean(dim=dims, keepdim=True)
-        var = (x - mean).pow(2).mean(dim=dims, keepdim=True)
-        if kind == "unbiased_variance":
-            var = x.var(dim=-1, keepdim=True, unbiased=True)
-        if kind in ("statistics_detached", "mean_detached"):
-            mean = mean.detach()
-        if kind in ("statistics_detached", "variance_detached"):
-            var = var.detach()
-        if kind == "eps_outside_sqrt":
-            x_hat = (x - mean) / (var.sqrt() + self.eps)
-        elif kind == "no_eps":
-            x_hat = (x - mean) / var.sqrt()
-        elif kind == "std_not_sqrt":
-            x_hat = (x - mean) / (var + self.eps)
-        else:
-            x_hat = (x - mean) / torch.sqrt(var + self.eps)
-        if kind == "no_affine":
-            return x_hat
-        if kind == "weight_bias_swapped":
-            return x_hat * self.bias + self.weight
-        if kind == "bias_before_weight":
-            return (x_hat + self.bias) * self.weight
-        y = x_hat * self.weight + self.bias
-        return y.detach() if kind == "no_grad" else y
+        var = x.var(dim=dims, keepdim=True, correction=kn.correction)
+        mean = mean.detach() if "mean" in kn.detached else mean
+        var = var.detach() if "var" in kn.detached else var
+        x_hat = (x - mean) / _DENOMINATORS[kn.denominator](var, self.eps)
+        y = _AFFINE[kn.affine](x_hat, self.weight, self.bias)
+        return y.detach() if "output" in kn.detached else y
 
 
-def _layernorm(key, title, explanation, section, misconception=None):
-    return Mistake(key, "layernorm", title, explanation, section,
-                   lambda n_embd, eps=1e-5, kind=key: _LayerNormVariant(n_embd, eps, kind=kind), misconception)
+_DETACHED = ("The forward pass is right, but no gradient flows through the {} (computed under torch.no_grad() or "
+             "with .detach()), so the input's gradient is wrong.")
 
-
-_register(
-    _layernorm("unbiased_variance", "Your LayerNorm uses the unbiased variance (divides by n - 1)",
-               "LayerNorm divides the summed squares by n, the number of features (`unbiased=False`); "
-               "with n - 1 every output is scaled by sqrt((n-1)/n), which matters for small n_embd.",
-               S.BIASED_VARIANCE),
-    _layernorm("eps_outside_sqrt", "Your LayerNorm adds eps outside the square root",
-               "The denominator is sqrt(var + eps), not sqrt(var) + eps. The two differ most on rows whose "
-               "variance is close to eps: exactly the rows eps is there to protect.", S.EPS_INSIDE_SQRT),
-    _layernorm("no_eps", "Your LayerNorm has no eps in the denominator",
-               "Without eps a row of (nearly) constant values is divided by (nearly) zero. "
-               "Use sqrt(var + eps).", S.EPS_INSIDE_SQRT),
-    _layernorm("std_not_sqrt", "Your LayerNorm divides by the variance instead of the standard deviation",
-               "Normalise by sqrt(var + eps): dividing by var + eps does not give unit variance.",
-               S.LAYERNORM_STATISTICS),
-    _layernorm("eps_ignored", "Your LayerNorm ignores the eps it is given",
-               "Use the `eps` argument of the constructor (GPT-2 configs pass `layer_norm_epsilon`), "
-               "not a hard-coded 1e-5.", S.EPS_INSIDE_SQRT),
-    _layernorm("all_dims", "Your LayerNorm takes its mean and variance over the whole tensor",
-               "LayerNorm normalises each token's vector on its own: reduce over the last dimension only "
-               "(`dim=-1, keepdim=True`).", S.LAYERNORM_STATISTICS),
-    _layernorm("first_dim", "Your LayerNorm takes its statistics over the batch dimension",
-               "That is BatchNorm's axis. LayerNorm reduces over the last dimension (`dim=-1`).",
-               S.LAYERNORM_STATISTICS),
-    _layernorm("no_affine", "Your LayerNorm forgets the gain and the bias",
-               "After normalising, multiply by `weight` and add `bias`: they let the model undo the "
-               "normalisation where it needs to.", S.LAYERNORM_AFFINE),
-    _layernorm("weight_bias_swapped", "Your LayerNorm swaps the gain and the bias",
-               "Multiply by `weight` (initialised to ones) and add `bias` (initialised to zeros).",
-               S.LAYERNORM_AFFINE),
-    _layernorm("bias_before_weight", "Your LayerNorm adds the bias before multiplying by the gain",
-               "The affine step is x_hat * weight + bias.", S.LAYERNORM_AFFINE),
-    _layernorm("statistics_detached", "Your LayerNorm's mean and variance are detached from the graph",
-               "The forward pass is right, but no gradient flows through the statistics (computed under "
-               "torch.no_grad() or with .detach()), so the input's gradient is wrong.", S.DETACHED_PATHS),
-    _layernorm("mean_detached", "Your LayerNorm's mean is detached from the graph",
-               "The forward pass is right, but no gradient flows through the mean (torch.no_grad() or "
-               ".detach()), so the input's gradient is wrong.", S.DETACHED_PATHS),
-    _layernorm("variance_detached", "Your LayerNorm's variance is detached from the graph",
-               "The forward pass is right, but no gradient flows through the variance (torch.no_grad() or "
-               ".detach()), so the input's gradient is wrong.", S.DETACHED_PATHS),
-    _layernorm("no_grad", "Your LayerNorm runs under torch.no_grad() (or detaches its output)",
-               "Its forward pass is right but nothing upstream, its own gain and bias included, gets a "
-               "gradient: the network could not learn.", S.DETACHED_PATHS),
-)
+LAYERNORM = _table("layernorm", {
+    "unbiased_variance": (LayerNormKnobs(correction=1), Explanation(
+        "Your LayerNorm uses the unbiased variance (divides by n - 1)",
+        "LayerNorm divides the summed squares by n, the number of features (`unbiased=False`); with n - 1 every "
+        "output is scaled by sqrt((n-1)/n), which matters for small n_embd.", S.BIASED_VARIANCE)),
+    "eps_outside_sqrt": (LayerNormKnobs(denominator="sqrt(var) + eps"), Explanation(
+        "Your LayerNorm adds eps outside the square root",
+        "The denominator is sqrt(var + eps), not sqrt(var) + eps. The two differ most on rows whose variance is "
+        "close to eps: exactly the rows eps is there to protect.", S.EPS_INSIDE_SQRT)),
+    "no_eps": (LayerNormKnobs(denominator="sqrt(var)"), Explanation(
+        "Your LayerNorm has no eps in the denominator",
+        "Without eps a row of (nearly) constant values is divided by (nearly) zero. Use sqrt(var + eps).",
+        S.EPS_INSIDE_SQRT)),
+    "std_not_sqrt": (LayerNormKnobs(denominator="var + eps"), Explanation(
+        "Your LayerNorm divides by the variance instead of the standard deviation",
+        "Normalise by sqrt(var + eps): dividing by var + eps does not give unit variance.", S.LAYERNORM_STATISTICS)),
+    "eps_ignored": (LayerNormKnobs(uses_eps_argument=False), Explanation(
+        "Your LayerNorm ignores the eps it is given",
+        "Use the `eps` argument of the constructor (GPT-2 configs pass `layer_norm_epsilon`), not a hard-coded "
+        "1e-5.", S.EPS_INSIDE_SQRT)),
+    "all_dims": (LayerNormKnobs(over="all"), Explanation(
+        "Your LayerNorm takes its mean and variance over the whole tensor",
+        "LayerNorm normalises each token's vector on its own: reduce over the last dimension only "
+        "(`dim=-1, keepdim=True`).", S.LAYERNORM_STATISTICS)),
+    "first_dim": (LayerNormKnobs(over="first"), Explanation(
+        "Your LayerNorm takes its statistics over the batch dimension",
+        "That is BatchNorm's axis. LayerNorm reduces over the last dimension (`dim=-1`).", S.LAYERNORM_STATISTICS)),
+    "no_affine": (LayerNormKnobs(affine="x_hat"), Explanation(
+        "Your LayerNorm forgets the gain and the bias",
+        "After normalising, multiply by `weight` and add `bias`: they let the model undo the normalisation where "
+        "it needs to.", S.LAYERNORM_AFFINE)),
+    "weight_bias_swapped": (LayerNormKnobs(affine="x_hat * bias + weight"), Explanation(
+        "Your LayerNorm swaps the gain and the bias",
+        "Multiply by `weight` (initialised to ones) and add `bias` (initialised to zeros).", S.LAYERNORM_AFFINE)),
+    "bias_before_weight": (LayerNormKnobs(affine="(x_hat + bias) * weight"), Explanation(
+        "Your LayerNorm adds the bias before multiplying by the gain", "The affine step is x_hat * weight + bias.",
+        S.LAYERNORM_AFFINE)),
+    "statistics_detached": (LayerNormKnobs(detached=("mean", "var")), Explanation(
+        "Your LayerNorm's mean and variance are detached from the graph", _DETACHED.format("statistics"),
+        S.DETACHED_PATHS)),
+    "mean_detached": (LayerNormKnobs(detached=("mean",)), Explanation(
+        "Your LayerNorm's mean is detached from the graph", _DETACHED.format("mean"), S.DETACHED_PATHS)),
+    "variance_detached": (LayerNormKnobs(detached=("var",)), Explanation(
+        "Your LayerNorm's variance is detached from the graph", _DETACHED.format("variance"), S.DETACHED_PATHS)),
+    "no_grad": (LayerNormKnobs(detached=("output",)), Explanation(
+        "Your LayerNorm runs under torch.no_grad() (or detaches its output)",
+        "Its forward pass is right but nothing upstream, its own gain and bias included, gets a gradient: the "
+        "network could not learn.", S.DETACHED_PATHS)),
+})
 
 
 # --------------------------------------------------------------------------- GELU
 
-_GELU_VARIANTS = {
-    "exact_gelu": lambda x: F.gelu(x),  # x * Phi(x), with erf
-    "sigmoid_gelu": lambda x: x * torch.sigmoid(1.702 * x),
-    "relu": lambda x: torch.relu(x),
-    "gelu_no_half": lambda x: x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3)))),
-    "gelu_wrong_constant": lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0) / math.pi * (x + 0.044715 * x**3))),
-    "gelu_no_cubic": lambda x: 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * x)),
-}
+
+@dataclass(frozen=True)
+class GeluKnobs:
+    """One way of writing GELU; the defaults are GPT-2's tanh approximation."""
+
+    form: str = "tanh"  # or "erf" (exact), "sigmoid" (x * sigmoid(1.702 x)), "relu"
+    half: float = 0.5  # the factor in front
+    constant: float = math.sqrt(2.0 / math.pi)  # inside tanh
+    cubic: float = 0.044715  # the coefficient of x^3
 
 
-def _gelu(key, title, explanation):
-    return Mistake(key, "gelu", title, explanation, S.GELU_TANH, lambda: _GELU_VARIANTS[key])
+def gelu_variant(knobs: GeluKnobs) -> Callable:
+    """The GELU ``knobs`` describe, as a function of x."""
+    forms = {
+        "tanh": lambda x: knobs.half * x * (1.0 + torch.tanh(knobs.constant * (x + knobs.cubic * x.pow(3)))),
+        "erf": lambda x: F.gelu(x),
+        "sigmoid": lambda x: x * torch.sigmoid(1.702 * x),
+        "relu": lambda x: torch.relu(x),
+    }
+    return forms[knobs.form]
 
 
-_register(
-    _gelu("exact_gelu", "You used the exact GELU (with erf) instead of the tanh approximation",
-          "GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs "
-          "by up to ~1e-3, enough that pretrained logits no longer match (`F.gelu(x, approximate='tanh')` is "
-          "the right one)."),
-    _gelu("sigmoid_gelu", "You used the sigmoid approximation x * sigmoid(1.702 x)",
-          "GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."),
-    _gelu("relu", "You used ReLU", "GPT-2's MLP uses the tanh approximation of GELU."),
-    _gelu("gelu_no_half", "Your GELU is missing the factor 0.5",
-          "0.5 x (1 + tanh(...)): without the 0.5 the output is twice too large."),
-    _gelu("gelu_wrong_constant", "Your GELU has the wrong constant inside tanh",
-          "The constant is sqrt(2 / pi) (about 0.798), not sqrt(2) / pi."),
-    _gelu("gelu_no_cubic", "Your GELU is missing the cubic term",
-          "The argument of tanh is sqrt(2/pi) (x + 0.044715 x^3)."),
-)
+GELU = _table("gelu", {
+    "exact_gelu": (GeluKnobs(form="erf"), Explanation(
+        "You used the exact GELU (with erf) instead of the tanh approximation",
+        "GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs by "
+        "up to ~1e-3, enough that pretrained logits no longer match (`F.gelu(x, approximate='tanh')` is the right "
+        "one).", S.GELU_TANH)),
+    "sigmoid_gelu": (GeluKnobs(form="sigmoid"), Explanation(
+        "You used the sigmoid approximation x * sigmoid(1.702 x)",
+        "GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).", S.GELU_TANH)),
+    "relu": (GeluKnobs(form="relu"), Explanation(
+        "You used ReLU", "GPT-2's MLP uses the tanh approximation of GELU.", S.GELU_TANH)),
+    "gelu_no_half": (GeluKnobs(half=1.0), Explanation(
+        "Your GELU is missing the factor 0.5", "0.5 x (1 + tanh(...)): without the 0.5 the output is twice too "
+        "large.", S.GELU_TANH)),
+    "gelu_wrong_constant": (GeluKnobs(constant=math.sqrt(2.0) / math.pi), Explanation(
+        "Your GELU has the wrong constant inside tanh",
+        "The constant is sqrt(2 / pi) (about 0.798), not sqrt(2) / pi.", S.GELU_TANH)),
+    "gelu_no_cubic": (GeluKnobs(cubic=0.0), Explanation(
+        "Your GELU is missing the cubic term", "The argument of tanh is sqrt(2/pi) (x + 0.044715 x^3).",
+        S.GELU_TANH)),
+})
 
 
 # --------------------------------------------------------------------------- MLP
 
 
-class _MLPVariant(MLP):
-    def __init__(self, cfg, kind: str = ""):
+@dataclass(frozen=True)
+class MLPKnobs:
+    """One way of writing the MLP; the defaults are ``dropout(c_proj(gelu(c_fc(x))))``."""
+
+    activation: GeluKnobs | None = GeluKnobs()  # None: no activation
+    activation_after_proj: bool = False  # gelu(c_proj(c_fc(x)))
+    residual: bool = False  # adds x to its output
+    dropout: str = "output"  # where self.dropout acts: "output" (after c_proj), "hidden" (before c_proj), "none"
+
+
+class MLPVariant(MLP):
+    def __init__(self, cfg, knobs: MLPKnobs = MLPKnobs()):
         super().__init__(cfg)
-        self.kind = kind
+        self.knobs = knobs
 
     def forward(self, x):
+        kn = self.knobs
+        act = gelu_variant(kn.activation) if kn.activation else (lambda t: t)
         h = self.c_fc(x)  # (B, T, 4C)
-        if self.kind == "exact_gelu":
-            h = F.gelu(h)
-        elif self.kind == "relu":
-            h = torch.relu(h)
-        elif self.kind != "no_activation" and self.kind != "activation_after_proj":
-            h = gelu(h)
-        y = self.c_proj(h)
-        if self.kind == "activation_after_proj":
-            y = gelu(y)
-        if self.kind == "residual_inside_mlp":
-            y = x + y
-        return self.dropout(y)
+        h = h if kn.activation_after_proj else act(h)
+        h = self.dropout(h) if kn.dropout == "hidden" else h
+        y = self.c_proj(h)  # (B, T, C)
+        y = act(y) if kn.activation_after_proj else y
+        y = x + y if kn.residual else y
+        return self.dropout(y) if kn.dropout == "output" else y
 
 
-def _mlp(key, kind, title, explanation, section=S.MLP):
-    return Mistake(key, "mlp", title, explanation, section, lambda cfg: _MLPVariant(cfg, kind))
-
-
-_register(
-    _mlp("mlp_exact_gelu", "exact_gelu", "Your MLP uses the exact GELU",
-         "Use the tanh approximation (the `gelu` above).", S.GELU_TANH),
-    _mlp("mlp_relu", "relu", "Your MLP uses ReLU", "GPT-2's MLP uses GELU (the tanh approximation).", S.GELU_TANH),
-    _mlp("mlp_no_activation", "no_activation", "Your MLP has no activation between c_fc and c_proj",
-         "Without the non-linearity the two layers collapse into one linear map: apply `gelu` to c_fc's output."),
-    _mlp("mlp_activation_after_proj", "activation_after_proj",
-         "Your MLP applies GELU after c_proj instead of between c_fc and c_proj",
-         "The order is c_proj(gelu(c_fc(x))): the activation acts on the 4 n_embd wide hidden layer."),
-    _mlp("mlp_residual_inside", "residual_inside_mlp", "Your MLP adds its input to its output",
-         "The residual connection belongs to the block, not to the MLP: return c_proj(gelu(c_fc(x))) only.",
-         S.RESIDUAL_STREAM),
-)
+MLP_MISTAKES = _table("mlp", {
+    "mlp_exact_gelu": (MLPKnobs(activation=GeluKnobs(form="erf")), Explanation(
+        "Your MLP uses the exact GELU", "Use the tanh approximation (the `gelu` above).", S.GELU_TANH)),
+    "mlp_relu": (MLPKnobs(activation=GeluKnobs(form="relu")), Explanation(
+        "Your MLP uses ReLU", "GPT-2's MLP uses GELU (the tanh approximation).", S.GELU_TANH)),
+    "mlp_no_activation": (MLPKnobs(activation=None), Explanation(
+        "Your MLP has no activation between c_fc and c_proj",
+        "Without the non-linearity the two layers collapse into one linear map: apply `gelu` to c_fc's output.",
+        S.MLP)),
+    "mlp_activation_after_proj": (MLPKnobs(activation_after_proj=True), Explanation(
+        "Your MLP applies GELU after c_proj instead of between c_fc and c_proj",
+        "The order is c_proj(gelu(c_fc(x))): the activation acts on the 4 n_embd wide hidden layer.", S.MLP)),
+    "mlp_residual_inside": (MLPKnobs(residual=True), Explanation(
+        "Your MLP adds its input to its output",
+        "The residual connection belongs to the block, not to the MLP: return c_proj(gelu(c_fc(x))) only.",
+        S.RESIDUAL_STREAM)),
+    "mlp_dropout_before_proj": (MLPKnobs(dropout="hidden"), Explanation(
+        "Your MLP applies dropout before c_proj, to the 4 n_embd wide hidden layer",
+        "GPT-2 drops out the MLP's *output*, the branch that is added to the residual stream: "
+        "dropout(c_proj(gelu(c_fc(x)))).", S.MLP)),
+    "mlp_dropout_never_applied": (MLPKnobs(dropout="none"), Explanation(
+        "Your MLP never applies its dropout",
+        "Defining `self.dropout` is not enough: call it on c_proj's output, dropout(c_proj(gelu(c_fc(x)))). In "
+        "eval() it does nothing, in training it zeroes a fraction cfg.dropout of the outputs.", S.MLP)),
+})
 
 
 # --------------------------------------------------------------------------- attention
@@ -245,9 +300,11 @@ class AttentionKnobs:
     split: str = "transpose"  # "transpose", "no_transpose" (split and merge), "merge_no_transpose"
     order: str = "qkv"  # the order q, k, v are read from c_attn's output
     project: bool = True  # apply c_proj at the end
+    attn_dropout: str = "weights"  # where attn_dropout acts: "weights" (after the softmax), "scores", "none"
+    resid_dropout: bool = True  # resid_dropout on c_proj's output
 
 
-class _AttentionVariant(CausalSelfAttention):
+class AttentionVariant(CausalSelfAttention):
     def __init__(self, cfg, knobs: AttentionKnobs = AttentionKnobs()):
         super().__init__(cfg)
         self.knobs = knobs
@@ -267,78 +324,99 @@ class _AttentionVariant(CausalSelfAttention):
         allowed = {"causal": ones.tril(), "none": ones, "excludes_self": ones.tril(-1), "one_future": ones.tril(1),
                    "future_only": ones.triu()}[kn.mask]
         scores = scores.masked_fill(~allowed, kn.fill)
-        y = F.softmax(scores, dim=kn.softmax_dim) @ v  # (B, nh, T, hd)
+        scores = self.attn_dropout(scores) if kn.attn_dropout == "scores" else scores
+        weights = F.softmax(scores, dim=kn.softmax_dim)
+        weights = self.attn_dropout(weights) if kn.attn_dropout == "weights" else weights
+        y = weights @ v  # (B, nh, T, hd)
         if kn.split == "transpose":
             y = y.transpose(1, 2)
         y = y.reshape(B, T, C)
-        return self.c_proj(y) if kn.project else y
+        y = self.c_proj(y) if kn.project else y
+        return self.resid_dropout(y) if kn.resid_dropout else y
 
 
-_ATTENTION = {
-    "mask_missing": (dict(mask="none"), "Your attention is not causal: every position sees the future",
-                     "Mask the scores above the diagonal (key j > query i) before the softmax, so that position "
-                     "i only attends to positions 0..i.", S.ATTENTION_MASK),
-    "mask_excludes_self": (dict(mask="excludes_self"), "Your causal mask is off by one: a position cannot see "
-                           "itself", "Query i must attend to keys 0..i inclusive: keep the diagonal "
-                           "(`torch.tril(ones)`, not `tril(ones, -1)`). The first position then has nothing to "
-                           "attend to.", S.ATTENTION_MASK),
-    "mask_excludes_self_finite": (dict(mask="excludes_self", fill=-1e9), "Your causal mask is off by one: a "
-                                  "position cannot see itself", "Query i must attend to keys 0..i inclusive: keep "
-                                  "the diagonal (`torch.tril(ones)`, not `tril(ones, -1)`).", S.ATTENTION_MASK),
-    "mask_one_future": (dict(mask="one_future"), "Your causal mask is off by one: each position sees the next "
-                        "token", "Query i must attend to keys 0..i only: `torch.tril(ones)`, not "
-                        "`tril(ones, 1)` (a language model that sees the next token learns nothing).",
-                        S.ATTENTION_MASK),
-    "mask_reversed": (dict(mask="future_only"), "Your mask keeps the future and hides the past",
-                      "Use the lower triangle (`torch.tril`): query i attends to keys j <= i.", S.ATTENTION_MASK),
-    "scale_head_dim": (dict(scale="head_dim"), "You scale the scores by 1/head_dim",
-                       "The scale is 1/sqrt(head_dim), head_dim = n_embd // n_head.", S.ATTENTION_SCALE),
-    "scale_n_embd": (dict(scale="sqrt_n_embd"), "You scale the scores by 1/sqrt(n_embd)",
-                     "Each head computes its own dot products of length head_dim = n_embd // n_head: scale by "
-                     "1/sqrt(head_dim).", S.ATTENTION_SCALE),
-    "scale_missing": (dict(scale="none"), "Your attention scores are not scaled",
-                      "Divide q k^T by sqrt(head_dim) before the softmax, or the softmax saturates as head_dim "
-                      "grows.", S.ATTENTION_SCALE),
-    "softmax_wrong_axis": (dict(softmax_dim=-2), "Your softmax runs over the queries instead of the keys",
-                           "Each query's weights over the keys must sum to 1: softmax over the last dimension "
-                           "(`dim=-1`) of the (B, n_head, T, T) scores.", S.ATTENTION),
-    "heads_no_transpose": (dict(split="no_transpose"), "You split the heads without the transpose",
-                           "(B, T, C) -> view(B, T, n_head, head_dim) -> transpose(1, 2) gives (B, n_head, T, "
-                           "head_dim). A direct view/reshape to (B, n_head, T, head_dim) mixes positions and "
-                           "features.", S.ATTENTION_HEADS),
-    "heads_merge_no_transpose": (dict(split="merge_no_transpose"), "You merge the heads without transposing back",
-                                 "From (B, n_head, T, head_dim), transpose(1, 2) to (B, T, n_head, head_dim) "
-                                 "before reshaping to (B, T, C).", S.ATTENTION_HEADS),
-    "qkv_order": (dict(order="kqv"), "You read q and k from c_attn in the wrong order",
-                  "c_attn's output is q, k, v in that order (the order of GPT-2's checkpoint): "
-                  "`q, k, v = self.c_attn(x).split(n_embd, dim=2)`.", S.ATTENTION),
-    "qkv_order_v": (dict(order="vkq"), "You read q, k and v from c_attn in the wrong order",
-                    "c_attn's output is q, k, v in that order: `q, k, v = self.c_attn(x).split(n_embd, dim=2)`.",
-                    S.ATTENTION),
-    "no_output_projection": (dict(project=False), "Your attention forgets the output projection c_proj",
-                             "After merging the heads, apply `self.c_proj`.", S.ATTENTION),
-}
+_OFF_BY_ONE = "Your causal mask is off by one: a position cannot see itself"
+_KEEP_DIAGONAL = ("Query i must attend to keys 0..i inclusive: keep the diagonal (`torch.tril(ones)`, not "
+                  "`tril(ones, -1)`).")
 
-
-def _attention(key, knobs, title, explanation, section):
-    return Mistake(key, "attention", title, explanation, section,
-                   lambda cfg, kn=AttentionKnobs(**knobs): _AttentionVariant(cfg, kn))
-
-
-_register(*(_attention(key, *spec) for key, spec in _ATTENTION.items()))
+ATTENTION = _table("attention", {
+    "mask_missing": (AttentionKnobs(mask="none"), Explanation(
+        "Your attention is not causal: every position sees the future",
+        "Mask the scores above the diagonal (key j > query i) before the softmax, so that position i only attends "
+        "to positions 0..i.", S.ATTENTION_MASK)),
+    "mask_excludes_self": (AttentionKnobs(mask="excludes_self"), Explanation(
+        _OFF_BY_ONE, f"{_KEEP_DIAGONAL} The first position then has nothing to attend to.", S.ATTENTION_MASK)),
+    "mask_excludes_self_finite": (AttentionKnobs(mask="excludes_self", fill=-1e9), Explanation(
+        _OFF_BY_ONE, _KEEP_DIAGONAL, S.ATTENTION_MASK)),
+    "mask_one_future": (AttentionKnobs(mask="one_future"), Explanation(
+        "Your causal mask is off by one: each position sees the next token",
+        "Query i must attend to keys 0..i only: `torch.tril(ones)`, not `tril(ones, 1)` (a language model that "
+        "sees the next token learns nothing).", S.ATTENTION_MASK)),
+    "mask_reversed": (AttentionKnobs(mask="future_only"), Explanation(
+        "Your mask keeps the future and hides the past",
+        "Use the lower triangle (`torch.tril`): query i attends to keys j <= i.", S.ATTENTION_MASK)),
+    "scale_head_dim": (AttentionKnobs(scale="head_dim"), Explanation(
+        "You scale the scores by 1/head_dim", "The scale is 1/sqrt(head_dim), head_dim = n_embd // n_head.",
+        S.ATTENTION_SCALE)),
+    "scale_n_embd": (AttentionKnobs(scale="sqrt_n_embd"), Explanation(
+        "You scale the scores by 1/sqrt(n_embd)",
+        "Each head computes its own dot products of length head_dim = n_embd // n_head: scale by 1/sqrt(head_dim).",
+        S.ATTENTION_SCALE)),
+    "scale_missing": (AttentionKnobs(scale="none"), Explanation(
+        "Your attention scores are not scaled",
+        "Divide q k^T by sqrt(head_dim) before the softmax, or the softmax saturates as head_dim grows.",
+        S.ATTENTION_SCALE)),
+    "softmax_wrong_axis": (AttentionKnobs(softmax_dim=-2), Explanation(
+        "Your softmax runs over the queries instead of the keys",
+        "Each query's weights over the keys must sum to 1: softmax over the last dimension (`dim=-1`) of the "
+        "(B, n_head, T, T) scores.", S.ATTENTION)),
+    "heads_no_transpose": (AttentionKnobs(split="no_transpose"), Explanation(
+        "You split the heads without the transpose",
+        "(B, T, C) -> view(B, T, n_head, head_dim) -> transpose(1, 2) gives (B, n_head, T, head_dim). A direct "
+        "view/reshape to (B, n_head, T, head_dim) mixes positions and features.", S.ATTENTION_HEADS)),
+    "heads_merge_no_transpose": (AttentionKnobs(split="merge_no_transpose"), Explanation(
+        "You merge the heads without transposing back",
+        "From (B, n_head, T, head_dim), transpose(1, 2) to (B, T, n_head, head_dim) before reshaping to (B, T, C).",
+        S.ATTENTION_HEADS)),
+    "qkv_order": (AttentionKnobs(order="kqv"), Explanation(
+        "You read q and k from c_attn in the wrong order",
+        "c_attn's output is q, k, v in that order (the order of GPT-2's checkpoint): "
+        "`q, k, v = self.c_attn(x).split(n_embd, dim=2)`.", S.ATTENTION)),
+    "qkv_order_v": (AttentionKnobs(order="vkq"), Explanation(
+        "You read q, k and v from c_attn in the wrong order",
+        "c_attn's output is q, k, v in that order: `q, k, v = self.c_attn(x).split(n_embd, dim=2)`.", S.ATTENTION)),
+    "no_output_projection": (AttentionKnobs(project=False), Explanation(
+        "Your attention forgets the output projection c_proj", "After merging the heads, apply `self.c_proj`.",
+        S.ATTENTION)),
+    "attn_dropout_never_applied": (AttentionKnobs(attn_dropout="none"), Explanation(
+        "Your attention never applies attn_dropout",
+        "Defining it is not enough: drop out the attention weights, after the softmax and before multiplying by "
+        "v: `weights = self.attn_dropout(F.softmax(scores, dim=-1))`.", S.ATTENTION)),
+    "attn_dropout_on_scores": (AttentionKnobs(attn_dropout="scores"), Explanation(
+        "Your attention applies attn_dropout to the masked scores, before the softmax",
+        "The masked scores are -inf, and dropout multiplies them by 0 or by 1/(1-p): -inf * 0 is NaN, so "
+        "training gives NaN as soon as p > 0. Drop out the attention *weights*, after the softmax: "
+        "`weights = self.attn_dropout(F.softmax(scores, dim=-1))`.", S.ATTENTION)),
+    "resid_dropout_never_applied": (AttentionKnobs(resid_dropout=False), Explanation(
+        "Your attention never applies resid_dropout",
+        "The branch's output is dropped out before it joins the residual stream: "
+        "`return self.resid_dropout(self.c_proj(y))`.", S.ATTENTION)),
+})
 
 
 def attention_candidates() -> Iterator[Mistake]:
     """Every single attention mistake, then every pair of them (a mask bug *and* a scale bug...)."""
-    single = mistakes_for("attention")
-    yield from single
-    for a, b in itertools.combinations(_ATTENTION.items(), 2):
-        knobs_a, knobs_b = a[1][0], b[1][0]
-        if set(knobs_a) & set(knobs_b):
+    yield from ATTENTION.values()
+    default = AttentionKnobs()
+    for a, b in itertools.combinations(ATTENTION.values(), 2):
+        changed_a = {f for f in a.knobs.__dataclass_fields__ if getattr(a.knobs, f) != getattr(default, f)}
+        changed_b = {f for f in b.knobs.__dataclass_fields__ if getattr(b.knobs, f) != getattr(default, f)}
+        if changed_a & changed_b:
             continue
-        knobs = AttentionKnobs(**knobs_a, **knobs_b)
-        yield Mistake(f"{a[0]}+{b[0]}", "attention", f"{a[1][1]}; and {b[1][1][0].lower()}{b[1][1][1:]}",
-                      f"{a[1][2]} {b[1][2]}", a[1][3], lambda cfg, kn=knobs: _AttentionVariant(cfg, kn))
+        knobs = replace(a.knobs, **{f: getattr(b.knobs, f) for f in changed_b})
+        text = Explanation(f"{a.title}; and {b.title[0].lower()}{b.title[1:]}", f"{a.explanation} {b.explanation}",
+                           a.section)
+        yield Mistake(f"{a.key}+{b.key}", "attention", knobs, text)
 
 
 # --------------------------------------------------------------------------- blocks
@@ -359,146 +437,181 @@ HALVES: dict[str, Callable] = {
     "branch_no_grad": lambda x, ln, f: x + f(ln(x)).detach(),
     "post_no_residual": lambda x, ln, f: ln(f(x)),
     "post_detached_shortcut": lambda x, ln, f: ln(x.detach() + f(x)),
+    "post_branch_no_grad": lambda x, ln, f: ln(x + f(x).detach()),
+}
+FORMULA = {"pre": "x = x + f(ln(x))", "post": "x = ln(x + f(x))"}  # what each block's halves compute
+BLOCK_SECTION = {"pre": S.PRE_LN_BLOCK, "post": S.POST_LN_BLOCK}
+# the halves the diagnosis tries for each block: gradient bugs only inside the right layout
+HALVES_TRIED = {
+    "pre": [h for h in HALVES if not h.startswith("post_")],
+    "post": [h for h in HALVES if h not in ("detached_shortcut", "layernorm_no_grad", "branch_no_grad")],
 }
 
-# key -> (title, explanation, section, misconception) for a half done this way, per target block
-_HALF_TEXT = {
-    "post": ("it normalises after the residual add, ln(x + f(x)), which is the Post-LN layout",
-             "Pre-LN (GPT-2) normalises a copy of the stream going *into* the sub-layer and adds the result back "
-             "to the un-normalised x: x = x + f(ln(x)).", S.MISCONCEPTION_2, 2),
-    "pre": ("it adds f(ln(x)) to x, which is the Pre-LN layout",
-            "Post-LN (the 2017 Transformer) adds first and normalises the sum: x = ln(x + f(x)).",
-            S.MISCONCEPTION_2, 2),
-    "residual_after_ln": ("the residual connection comes after the LayerNorm: h = ln(x); x = h + f(h)",
-                          "The shortcut must start from the sub-layer's input x, before the LayerNorm: "
-                          "x = x + f(ln(x)). Starting it from ln(x) normalises the residual stream at every "
-                          "block.", S.MISCONCEPTION_1, 1),
-    "ln_on_shortcut": ("the LayerNorm sits on the shortcut, ln(x) + f(x), instead of in the branch",
-                       "The LayerNorm belongs inside the residual branch, in front of the sub-layer: "
-                       "x = x + f(ln(x)); the stream itself is never normalised.", S.MISCONCEPTION_3, 3),
-    "normalised_stream": ("the residual stream is normalised after the add: ln(x + f(ln(x)))",
-                          "The LayerNorm belongs only inside the branch, x = x + f(ln(x)); normalising the stream "
-                          "itself removes the identity path.", S.MISCONCEPTION_3, 3),
-    "ln_after_sublayer": ("the LayerNorm comes after the sub-layer: x + ln(f(x))",
-                          "Normalise the sub-layer's input: x = x + f(ln(x)).", S.PRE_LN_BLOCK, None),
-    "no_residual": ("there is no residual connection: x = f(ln(x))",
-                    "Add the sub-layer's output back to its input: x = x + f(ln(x)).", S.RESIDUAL_STREAM, None),
-    "no_layernorm": ("the LayerNorm is missing: x = x + f(x)",
-                     "Each sub-layer has its own LayerNorm (ln_1 before attention, ln_2 before the MLP).",
-                     S.PRE_LN_BLOCK, None),
-    "detached_shortcut": ("the shortcut is detached from the graph (x.detach() or torch.no_grad())",
-                          "The forward pass is right, but the gradient cannot flow back through the identity "
-                          "path: exactly the path that makes Pre-LN trainable.", S.DETACHED_PATHS, None),
-    "layernorm_no_grad": ("the LayerNorm runs under torch.no_grad() (or is detached)",
-                          "The forward pass is right, but no gradient reaches the LayerNorm's gain and bias or "
-                          "flows through the branch to x.", S.DETACHED_PATHS, None),
-    "branch_no_grad": ("the sub-layer's branch runs under torch.no_grad() (or is detached)",
-                       "The forward pass is right, but the sub-layer's weights get no gradient.", S.DETACHED_PATHS,
-                       None),
-    "post_no_residual": ("there is no residual connection: x = ln(f(x))",
-                         "Post-LN adds the sub-layer's output to its input before normalising: x = ln(x + f(x)).",
-                         S.POST_LN_BLOCK, None),
-    "post_detached_shortcut": ("the shortcut is detached from the graph: ln(x.detach() + f(x))",
-                               "The forward pass is right, but no gradient flows back through the shortcut.",
-                               S.DETACHED_PATHS, None),
-}
+
+def half_text(target: str, half: str) -> Explanation:
+    """What a half written as ``half`` gets wrong in a ``target`` ("pre" or "post") block.
+
+    Every piece of advice is the target block's own formula: a Post-LN block is never told
+    to write x + f(ln(x)) unless the message names the mix-up as Misconception 2.
+    """
+    fix, home = FORMULA[target], BLOCK_SECTION[target]
+    if half == {"pre": "post", "post": "pre"}[target]:
+        if target == "pre":
+            return Explanation("it normalises after the residual add, ln(x + f(x)), which is the Post-LN layout",
+                               "Pre-LN (GPT-2) normalises a copy of the stream going *into* the sub-layer and adds "
+                               f"the result back to the un-normalised x: {fix}.", S.MISCONCEPTION_2, 2)
+        return Explanation("it adds f(ln(x)) to x, which is the Pre-LN layout",
+                           f"Post-LN (the 2017 Transformer) adds first and normalises the sum: {fix}.",
+                           S.MISCONCEPTION_2, 2)
+    if target == "pre" and half in ("residual_after_ln", "ln_on_shortcut", "normalised_stream"):
+        return {
+            "residual_after_ln": Explanation(
+                "the residual connection comes after the LayerNorm: h = ln(x); x = h + f(h)",
+                f"The shortcut must start from the sub-layer's input x, before the LayerNorm: {fix}. Starting it "
+                "from ln(x) normalises the residual stream at every block.", S.MISCONCEPTION_1, 1),
+            "ln_on_shortcut": Explanation(
+                "the LayerNorm sits on the shortcut, ln(x) + f(x), instead of in the branch",
+                f"The LayerNorm belongs inside the residual branch, in front of the sub-layer: {fix}; the stream "
+                "itself is never normalised.", S.MISCONCEPTION_3, 3),
+            "normalised_stream": Explanation(
+                "the residual stream is normalised after the add: ln(x + f(ln(x)))",
+                f"The LayerNorm belongs only inside the branch, {fix}; normalising the stream itself removes the "
+                "identity path.", S.MISCONCEPTION_3, 3),
+        }[half]
+    detached = "The forward pass is right, but "
+    texts = {
+        "residual_after_ln": ("the shortcut starts from the normalised ln(x): x = ln(x) + f(ln(x))",
+                              f"Post-LN feeds the sub-layer the stream itself and normalises after the add: {fix}."),
+        "ln_on_shortcut": ("the LayerNorm sits on the shortcut only: x = ln(x) + f(x)",
+                           f"In Post-LN the LayerNorm takes the sum of the shortcut and the sub-layer: {fix}."),
+        "normalised_stream": ("the sub-layer is fed ln(x): x = ln(x + f(ln(x)))",
+                              f"Post-LN feeds the sub-layer the un-normalised stream and normalises the sum: {fix}."),
+        "ln_after_sublayer": ("the LayerNorm normalises only the sub-layer's output: x = x + ln(f(x))",
+                              {"pre": f"Normalise the sub-layer's input instead: {fix}.",
+                               "post": f"Post-LN normalises the sum, shortcut included: {fix}."}[target]),
+        "no_residual": ("there is no residual connection: x = f(ln(x))",
+                        f"Add the sub-layer's output back to its input: {fix}."),
+        "post_no_residual": ("there is no residual connection: x = ln(f(x))",
+                             f"Add the sub-layer's output to its input{' before normalising' * (target == 'post')}: "
+                             f"{fix}."),
+        "no_layernorm": ("the LayerNorm is missing: x = x + f(x)",
+                         f"Each sub-layer has its own LayerNorm (ln_1 for the attention, ln_2 for the MLP): {fix}."),
+        "detached_shortcut": ("the shortcut is detached from the graph (x.detach() or torch.no_grad())",
+                              f"{detached}the gradient cannot flow back through the identity path: exactly the path "
+                              "that makes Pre-LN trainable."),
+        "layernorm_no_grad": ("the LayerNorm runs under torch.no_grad() (or is detached)",
+                              f"{detached}no gradient reaches the LayerNorm's gain and bias or flows through the "
+                              "branch to x."),
+        "branch_no_grad": ("the sub-layer's branch runs under torch.no_grad() (or is detached)",
+                           f"{detached}the sub-layer's weights get no gradient."),
+        "post_detached_shortcut": ("the shortcut is detached from the graph: ln(x.detach() + f(x))",
+                                   f"{detached}no gradient flows back through the shortcut."),
+        "post_branch_no_grad": ("the sub-layer's branch runs under torch.no_grad() (or is detached): "
+                                "ln(x + f(x).detach())", f"{detached}the sub-layer's weights get no gradient."),
+    }
+    title, explanation = texts[half]
+    section = {"no_residual": S.RESIDUAL_STREAM if target == "pre" else home}.get(half, home)
+    if half in ("detached_shortcut", "layernorm_no_grad", "branch_no_grad", "post_detached_shortcut",
+                "post_branch_no_grad"):
+        section = S.DETACHED_PATHS
+    return Explanation(title, explanation, section)
+
+
+@dataclass(frozen=True)
+class BlockKnobs:
+    """One way of writing a block: how each half combines x, its LayerNorm and its sub-layer."""
+
+    attn_half: str = "pre"  # a key of HALVES
+    mlp_half: str = "pre"
+    norms: str = "12"  # the LayerNorm each half uses: "12" right, "11" ln_1 twice, "21" swapped
+    mlp_first: bool = False  # the MLP half runs before the attention half
 
 
 class BlockVariant(PreLNBlock):
-    """A block whose attention half and MLP half are each combined in a given way.
+    """A block written as ``knobs`` say (``set_knobs`` re-wires it in place: the diagnosis tries a thousand)."""
 
-    ``norms`` says which LayerNorm each half uses ("12" right, "11" ln_1 shared, "21" swapped);
-    ``mlp_first`` runs the MLP half before the attention half.
-    """
-
-    def __init__(self, cfg, attn_half="pre", mlp_half="pre", norms="12", mlp_first=False):
+    def __init__(self, cfg, knobs: BlockKnobs = BlockKnobs()):
         super().__init__(cfg)
-        self.set_layout(attn_half, mlp_half, norms, mlp_first)
+        self.knobs = knobs
 
-    def set_layout(self, attn_half, mlp_half, norms="12", mlp_first=False) -> "BlockVariant":
-        """Switch to another layout in place (the diagnosis tries a thousand on the same weights)."""
-        self.halves, self.norms, self.mlp_first = (attn_half, mlp_half), norms, mlp_first
+    def set_knobs(self, knobs: BlockKnobs) -> "BlockVariant":
+        self.knobs = knobs
         return self
 
     def forward(self, x, cache=None):
-        ln = {"1": self.ln_1, "2": self.ln_2}
-        steps = [(HALVES[self.halves[0]], ln[self.norms[0]], self.attn),
-                 (HALVES[self.halves[1]], ln[self.norms[1]], self.mlp)]
-        for half, norm, sublayer in (reversed(steps) if self.mlp_first else steps):
+        kn, ln = self.knobs, {"1": self.ln_1, "2": self.ln_2}
+        steps = [(HALVES[kn.attn_half], ln[kn.norms[0]], self.attn), (HALVES[kn.mlp_half], ln[kn.norms[1]], self.mlp)]
+        for half, norm, sublayer in (reversed(steps) if kn.mlp_first else steps):
             x = half(x, norm, sublayer)  # (B, T, C) -> (B, T, C)
         return x
 
 
-def _block_mistake(target: str, attn_half: str, mlp_half: str, norms: str = "12", mlp_first: bool = False):
+def block_mistake(target: str, knobs: BlockKnobs, key: str | None = None) -> Mistake:
     """Describe a block variant in words, relative to the ``target`` layout ("pre" or "post")."""
-    component = f"{target}_ln_block"
-    parts, explanations, sections, misconceptions = [], [], [], []
-    if attn_half == mlp_half and attn_half != target:
-        title, explanation, section, mis = _HALF_TEXT[attn_half]
-        parts.append(f"in both halves, {title}")
-        explanations.append(explanation)
-        sections.append(section)
-        misconceptions.append(mis)
+    texts, parts = [], []
+    if knobs.attn_half == knobs.mlp_half != target:
+        text = half_text(target, knobs.attn_half)
+        texts.append(text)
+        parts.append(f"in both halves, {text.title}")
     else:
-        for name, half in (("attention", attn_half), ("MLP", mlp_half)):
+        for name, half in (("attention", knobs.attn_half), ("MLP", knobs.mlp_half)):
             if half != target:
-                title, explanation, section, mis = _HALF_TEXT[half]
-                parts.append(f"in the {name} half, {title}")
-                explanations.append(explanation)
-                sections.append(section)
-                misconceptions.append(mis)
-    if norms == "11":
-        parts.append("both halves use ln_1 (ln_2 is never used)")
-        explanations.append("Each sub-layer has its own LayerNorm: ln_1 before attention, ln_2 before the MLP.")
-        sections.append(S.PRE_LN_BLOCK if target == "pre" else S.POST_LN_BLOCK)
-    elif norms == "21":
-        parts.append("ln_1 and ln_2 are swapped")
-        explanations.append("ln_1 goes with attention, ln_2 with the MLP (the names the checkpoint uses).")
-        sections.append(S.PRE_LN_BLOCK if target == "pre" else S.POST_LN_BLOCK)
-    if mlp_first:
-        parts.append("the MLP runs before the attention")
-        explanations.append("A block first mixes information across positions (attention), then transforms each "
-                            "position (MLP).")
-        sections.append(S.PRE_LN_BLOCK if target == "pre" else S.POST_LN_BLOCK)
-    misconception = next((m for m in misconceptions if m), None)
-    title = "Your block: " + "; ".join(parts)
-    key = f"{target}:{attn_half}/{mlp_half}/{norms}/{'mlp_first' if mlp_first else 'attn_first'}"
-    block = lambda cfg: BlockVariant(cfg, attn_half, mlp_half, norms, mlp_first)  # noqa: E731
-    return Mistake(key, component, title, " ".join(explanations), sections[0], block, misconception,
-                   (attn_half, mlp_half, norms, mlp_first))
+                text = half_text(target, half)
+                texts.append(text)
+                parts.append(f"in the {name} half, {text.title}")
+    slips = {"11": Explanation("both halves use ln_1 (ln_2 is never used)",
+                               "Each sub-layer has its own LayerNorm: ln_1 with the attention, ln_2 with the MLP.",
+                               BLOCK_SECTION[target]),
+             "21": Explanation("ln_1 and ln_2 are swapped",
+                               "ln_1 goes with the attention, ln_2 with the MLP (the names the checkpoint uses).",
+                               BLOCK_SECTION[target])}
+    if knobs.norms in slips:
+        texts.append(slips[knobs.norms])
+        parts.append(slips[knobs.norms].title)
+    if knobs.mlp_first:
+        texts.append(Explanation("the MLP runs before the attention", "A block first mixes information across "
+                                 "positions (attention), then transforms each position (MLP).", BLOCK_SECTION[target]))
+        parts.append(texts[-1].title)
+    misconception = next((t.misconception for t in texts if t.misconception), None)
+    text = Explanation("Your block: " + "; ".join(parts), " ".join(t.explanation for t in texts), texts[0].section,
+                       misconception)
+    key = key or (f"{target}:{knobs.attn_half}/{knobs.mlp_half}/{knobs.norms}/"
+                  f"{'mlp_first' if knobs.mlp_first else 'attn_first'}")
+    return Mistake(key, f"{target}_ln_block", knobs, text)
 
 
-def _named_block(key, target, attn_half, mlp_half=None, norms="12", mlp_first=False):
-    m = _block_mistake(target, attn_half, mlp_half or attn_half, norms, mlp_first)
-    return Mistake(key, m.component, m.title, m.explanation, m.section, m.build, m.misconception, m.layout)
+def _blocks(target: str, entries: dict[str, BlockKnobs]) -> dict[str, Mistake]:
+    return {key: block_mistake(target, knobs, key) for key, knobs in entries.items()}
 
 
-_register(
-    _named_block("residual_after_ln", "pre", "residual_after_ln"),
-    _named_block("post_ln_instead_of_pre_ln", "pre", "post"),
-    _named_block("ln_on_shortcut", "pre", "ln_on_shortcut"),
-    _named_block("normalised_stream", "pre", "normalised_stream"),
-    _named_block("ln_after_sublayer", "pre", "ln_after_sublayer"),
-    _named_block("no_residual", "pre", "no_residual"),
-    _named_block("missing_layernorms", "pre", "no_layernorm"),
-    _named_block("missing_ln_2", "pre", "pre", "no_layernorm"),
-    _named_block("shared_ln_2", "pre", "pre", norms="11"),
-    _named_block("swapped_layernorms", "pre", "pre", norms="21"),
-    _named_block("mlp_before_attention", "pre", "pre", mlp_first=True),
-    _named_block("detached_shortcut", "pre", "detached_shortcut"),
-    _named_block("layernorm_no_grad", "pre", "layernorm_no_grad"),
-    _named_block("branch_no_grad", "pre", "branch_no_grad"),
-    _named_block("pre_ln_instead_of_post_ln", "post", "pre"),
-    _named_block("post_missing_residual", "post", "post_no_residual"),
-    _named_block("post_shared_ln_2", "post", "post", norms="11"),
-    _named_block("post_mlp_before_attention", "post", "post", mlp_first=True),
-    _named_block("post_detached_shortcut", "post", "post_detached_shortcut"),
-)
+BLOCKS = _blocks("pre", {
+    "residual_after_ln": BlockKnobs("residual_after_ln", "residual_after_ln"),
+    "post_ln_instead_of_pre_ln": BlockKnobs("post", "post"),
+    "ln_on_shortcut": BlockKnobs("ln_on_shortcut", "ln_on_shortcut"),
+    "normalised_stream": BlockKnobs("normalised_stream", "normalised_stream"),
+    "ln_after_sublayer": BlockKnobs("ln_after_sublayer", "ln_after_sublayer"),
+    "no_residual": BlockKnobs("no_residual", "no_residual"),
+    "missing_layernorms": BlockKnobs("no_layernorm", "no_layernorm"),
+    "missing_ln_2": BlockKnobs("pre", "no_layernorm"),
+    "shared_ln_2": BlockKnobs(norms="11"),
+    "swapped_layernorms": BlockKnobs(norms="21"),
+    "mlp_before_attention": BlockKnobs(mlp_first=True),
+    "detached_shortcut": BlockKnobs("detached_shortcut", "detached_shortcut"),
+    "layernorm_no_grad": BlockKnobs("layernorm_no_grad", "layernorm_no_grad"),
+    "branch_no_grad": BlockKnobs("branch_no_grad", "branch_no_grad"),
+}) | _blocks("post", {
+    "pre_ln_instead_of_post_ln": BlockKnobs("pre", "pre"),
+    "post_ln_after_sublayer": BlockKnobs("ln_after_sublayer", "ln_after_sublayer"),
+    "post_missing_residual": BlockKnobs("post_no_residual", "post_no_residual"),
+    "post_shared_ln_2": BlockKnobs("post", "post", norms="11"),
+    "post_mlp_before_attention": BlockKnobs("post", "post", mlp_first=True),
+    "post_detached_shortcut": BlockKnobs("post_detached_shortcut", "post_detached_shortcut"),
+})
 
 
 def block_candidates(target: str) -> Iterator[Mistake]:
     """Every mix of half-block mistakes and LayerNorm / order slips, simplest first."""
-    kinds = list(HALVES)
+    kinds = HALVES_TRIED[target]
     variants = []
     for attn_half, mlp_half, norms, mlp_first in itertools.product(kinds, kinds, ("12", "11", "21"), (False, True)):
         if (attn_half, mlp_half, norms, mlp_first) == (target, target, "12", False):
@@ -506,69 +619,87 @@ def block_candidates(target: str) -> Iterator[Mistake]:
         slips = (attn_half != target) + (mlp_half != target) + (norms != "12") + mlp_first
         if attn_half == mlp_half != target:
             slips -= 1  # the same mistake made twice is one misunderstanding
-        variants.append((slips, attn_half, mlp_half, norms, mlp_first))
+        variants.append((slips, BlockKnobs(attn_half, mlp_half, norms, mlp_first)))
     variants.sort(key=lambda v: v[0])
-    for _, attn_half, mlp_half, norms, mlp_first in variants:
-        yield _block_mistake(target, attn_half, mlp_half, norms, mlp_first)
+    for _, knobs in variants:
+        yield block_mistake(target, knobs)
 
 
 # --------------------------------------------------------------------------- GPT2
 
 
-class _GPT2Variant(GPT2):
-    def __init__(self, cfg, norm="pre", kind=""):
-        super().__init__(cfg, norm=norm if kind != "ignores_norm" else "pre")
-        self.kind = kind
-        if kind == "ignores_norm" and norm == "post":
+@dataclass(frozen=True)
+class GPT2Knobs:
+    """One way of writing the whole model; the defaults are the right way."""
+
+    first_position: int = 0  # positions are first_position, ..., first_position + T - 1
+    position_embedding: bool = True  # adds wpe(positions)
+    embedding_dropout: bool = True  # applies drop to wte(idx) + wpe(positions)
+    ln_f: str = "end"  # "end" (once, after the last block), "none", "every_block"
+    tied: bool = True  # lm_head.weight is wte.weight
+    blocks_follow_norm: bool = True  # False: Pre-LN blocks even for norm="post"
+
+
+class GPT2Variant(GPT2):
+    def __init__(self, cfg, norm="pre", knobs: GPT2Knobs = GPT2Knobs()):
+        super().__init__(cfg, norm=norm if knobs.blocks_follow_norm else "pre")
+        self.knobs = knobs
+        if not knobs.blocks_follow_norm and norm == "post":
             self.ln_f = nn.Identity()  # Post-LN's ln_f, with Pre-LN blocks
+        if not knobs.tied:
+            self.lm_head.weight = nn.Parameter(self.wte.weight.detach().clone())
 
     def forward(self, idx, caches=None):
-        B, T = idx.shape
-        first = 1 if self.kind == "positions_from_one" else 0
-        pos = torch.arange(first, first + T, device=idx.device)  # (T,)
-        x = self.wte(idx)  # (B, T, C)
-        if self.kind != "no_position_embedding":
-            x = x + self.wpe(pos)
-        x = self.drop(x)
+        kn, T = self.knobs, idx.shape[1]
+        pos = torch.arange(kn.first_position, kn.first_position + T, device=idx.device)  # (T,)
+        x = self.wte(idx) + self.wpe(pos) if kn.position_embedding else self.wte(idx)  # (B, T, C)
+        x = self.drop(x) if kn.embedding_dropout else x
         for block in self.h:
             x = block(x)
-            if self.kind == "ln_f_every_block":
-                x = self.ln_f(x)
-        if self.kind not in ("no_ln_f", "ln_f_every_block"):
-            x = self.ln_f(x)
+            x = self.ln_f(x) if kn.ln_f == "every_block" else x
+        x = self.ln_f(x) if kn.ln_f == "end" else x
         return self.lm_head(x)  # (B, T, vocab_size)
 
 
-def _untied(cfg, norm="pre"):
-    model = GPT2(cfg, norm=norm)
-    model.lm_head.weight = nn.Parameter(model.wte.weight.detach().clone())
-    return model
+GPT2_MISTAKES = _table("gpt2", {
+    "no_position_embedding": (GPT2Knobs(position_embedding=False), Explanation(
+        "Your GPT2 does not add the position embedding",
+        "x = wte(idx) + wpe(positions), positions = 0, 1, ..., T-1: without wpe the model cannot tell the order of "
+        "the tokens.", S.GPT2_MODEL)),
+    "positions_from_one": (GPT2Knobs(first_position=1), Explanation(
+        "Your positions start at 1", "The first token has position 0: `torch.arange(T)`.", S.GPT2_MODEL)),
+    "no_ln_f": (GPT2Knobs(ln_f="none"), Explanation(
+        "Your GPT2 forgets the final LayerNorm ln_f",
+        "GPT-2 normalises the stream once after the last block, before lm_head: in Pre-LN the stream is never "
+        "normalised inside the stack.", S.GPT2_MODEL)),
+    "ln_f_every_block": (GPT2Knobs(ln_f="every_block"), Explanation(
+        "Your GPT2 applies ln_f after every block",
+        "ln_f runs once, after the last block; applying it inside the loop normalises the residual stream.",
+        S.GPT2_MODEL)),
+    "untied_lm_head": (GPT2Knobs(tied=False), Explanation(
+        "Your lm_head is not tied to wte",
+        "GPT-2 uses one matrix to read and write tokens: `self.lm_head.weight = self.wte.weight`. Untied, the "
+        "forward pass can look right with copied weights but the gradients and the parameter count differ.",
+        S.GPT2_MODEL)),
+    "ignores_norm": (GPT2Knobs(blocks_follow_norm=False), Explanation(
+        "Your GPT2 builds Pre-LN blocks even when norm='post'",
+        "Pick the block class from `norm`: PreLNBlock for 'pre', PostLNBlock for 'post' (and ln_f = nn.Identity() "
+        "for 'post').", S.GPT2_MODEL)),
+    "embedding_dropout_never_applied": (GPT2Knobs(embedding_dropout=False), Explanation(
+        "Your GPT2 never applies its dropout `drop`",
+        "Drop out the embeddings before the first block: x = drop(wte(idx) + wpe(positions)). In eval() it does "
+        "nothing; in training it zeroes a fraction cfg.dropout of them.", S.GPT2_MODEL)),
+})
+
+# --------------------------------------------------------------------------- the whole library
+
+VARIANTS = {"layernorm": LayerNormVariant, "mlp": MLPVariant, "attention": AttentionVariant,
+            "pre_ln_block": BlockVariant, "post_ln_block": BlockVariant, "gpt2": GPT2Variant}
+MISTAKES: dict[str, Mistake] = LAYERNORM | GELU | MLP_MISTAKES | ATTENTION | BLOCKS | GPT2_MISTAKES
 
 
-def _gpt2(key, title, explanation, build=None):
-    build = build or (lambda cfg, norm="pre", kind=key: _GPT2Variant(cfg, norm, kind))
-    return Mistake(key, "gpt2", title, explanation, S.GPT2_MODEL, build)
-
-
-_register(
-    _gpt2("no_position_embedding", "Your GPT2 does not add the position embedding",
-          "x = wte(idx) + wpe(positions), positions = 0, 1, ..., T-1: without wpe the model cannot tell the order "
-          "of the tokens."),
-    _gpt2("positions_from_one", "Your positions start at 1",
-          "The first token has position 0: `torch.arange(T)`."),
-    _gpt2("no_ln_f", "Your GPT2 forgets the final LayerNorm ln_f",
-          "GPT-2 normalises the stream once after the last block, before lm_head: in Pre-LN the stream is never "
-          "normalised inside the stack."),
-    _gpt2("ln_f_every_block", "Your GPT2 applies ln_f after every block",
-          "ln_f runs once, after the last block; applying it inside the loop normalises the residual stream."),
-    _gpt2("untied_lm_head", "Your lm_head is not tied to wte",
-          "GPT-2 uses one matrix to read and write tokens: `self.lm_head.weight = self.wte.weight`. Untied, the "
-          "forward pass can look right with copied weights but the gradients and the parameter count differ.",
-          build=_untied),
-    _gpt2("ignores_norm", "Your GPT2 builds Pre-LN blocks even when norm='post'",
-          "Pick the block class from `norm`: PreLNBlock for 'pre', PostLNBlock for 'post' (and ln_f = nn.Identity() "
-          "for 'post')."),
-)
+def mistakes_for(component: str) -> list[Mistake]:
+    return [m for m in MISTAKES.values() if m.component == component]
 
 
 def candidates(component: str) -> Iterator[Mistake]:

@@ -23,12 +23,18 @@ CASES = {
         Case("Pre-LN, 3 layers, n_embd=12, a full context of 16 tokens",
              (small_config(12, 3, n_layer=3, vocab_size=40, n_positions=16), "pre"), _tokens(1, 16, 40)),
         Case("Post-LN, 2 layers, n_embd=8, tokens (2, 7)", (TWO_LAYERS, "post"), _tokens(2, 7, 50)),
+        Case("training mode, dropout=0.3, Pre-LN, tokens (2, 7)",
+             (small_config(8, 2, n_layer=2, vocab_size=50, n_positions=16, dropout=0.3), "pre"), _tokens(2, 7, 50),
+             train=True),
     ],
     "hidden": [
         Case("Pre-LN, one token", (TWO_LAYERS, "pre"), _tokens(3, 1, 50)),
         Case("Post-LN, 3 layers, n_embd=12", (small_config(12, 4, n_layer=3, vocab_size=30, n_positions=16), "post"),
              _tokens(2, 9, 30)),
         Case("float64, Pre-LN", (TWO_LAYERS, "pre"), _tokens(2, 5, 50), torch.float64),
+        Case("layer_norm_epsilon=0.5, Pre-LN",
+             (small_config(8, 2, n_layer=2, vocab_size=50, n_positions=16, layer_norm_epsilon=0.5), "pre"),
+             _tokens(2, 5, 50)),
     ],
 }
 
