@@ -163,6 +163,15 @@ class BlockMaker:
         return f"make_block(n_embd={self.n_embd})"
 
 
+# The notebook's five practice boxes: one of each label, in an order that says nothing.
+PRACTICE = {"A": "misconception_3", "B": "pre_ln", "C": "detached_shortcut", "D": "post_ln", "E": "misconception_1"}
+
+
+def practice_boxes(n_embd: int = 32, n_head: int = 4, seed: int = 0) -> dict[str, BlockMaker]:
+    """``{"A": make_block, ..., "E": make_block}``: the black boxes the notebook practises on."""
+    return {name: BlockMaker(kind, n_embd, n_head, seed) for name, kind in PRACTICE.items()}
+
+
 # --------------------------------------------------------------------------- the reference measurements
 
 
@@ -264,6 +273,7 @@ def classify(make_block: Callable[[int], BlackBox]) -> str:
 
 
 __all__ = [
-    "LABELS", "BlackBox", "BlockMaker", "CausalEncoderLayer", "KINDS", "Kind", "Measurements",
+    "LABELS", "PRACTICE", "practice_boxes", "BlackBox", "BlockMaker", "CausalEncoderLayer", "KINDS", "Kind",
+    "Measurements",
     "branches_off", "identity_gap", "stream_sizes", "gradient_ratio", "probe_inputs", "measure", "classify",
 ]

@@ -76,6 +76,11 @@ def copy_weights(source: nn.Module, target: nn.Module, what: str) -> None:
     found = dict(target.named_parameters(remove_duplicate=False))
     missing = [n for n in expected if n not in found]
     unexpected = [n for n in found if n not in expected]
+    plain = [n for n in missing if isinstance(_attribute(target, n), torch.Tensor)]
+    if plain and len(plain) == len(missing) and not unexpected:
+        raise AssertionError(
+            f"Your {what} has " + ", ".join(f"`{n}`" for n in plain) + ", but as plain tensors, not nn.Parameter: "
+            "wrap each in `nn.Parameter(...)` so that it is trained, moved and saved with the module.")
     if missing or unexpected:
         lines = [f"The parameters of your {what} do not have the names the course uses."]
         if missing:
@@ -98,6 +103,13 @@ def copy_weights(source: nn.Module, target: nn.Module, what: str) -> None:
             found[name].copy_(p)
 
 
+def _attribute(module: nn.Module, dotted: str):
+    """``module.a.b.c`` for "a.b.c", or None."""
+    for part in dotted.split("."):
+        module = getattr(module, part, None)
+    return module
+
+
 def _top_names(params: dict) -> set[str]:
     return {n.split(".")[0] for n in params}
 
@@ -111,6 +123,11 @@ def not_a_tensor(result, what: str) -> str | None:
         return (f"Your {what} returned a {type(result).__name__} ({kinds}), not a tensor: it must return "
                 "only its output tensor (no extra values such as attention weights or a cache).")
     return f"Your {what} returned {type(result).__name__}, not a tensor: did it forget `return`?"
+
+
+IN_PLACE = ("Your {} changed its input in place (an in-place operation such as `x += ...` or `x.add_(...)` writes "
+            "into the caller's tensor, and autograd cannot differentiate through an overwritten input): write "
+            "`x = x + ...`, which makes a new tensor.")
 
 
 def probe_like(output: torch.Tensor, seed: int) -> torch.Tensor:
@@ -132,10 +149,15 @@ def run(fn: Callable, inputs: Sequence[torch.Tensor], module: nn.Module | None =
     inputs = [t.detach().clone().requires_grad_(t.is_floating_point() and backward) for t in inputs]
     if module is not None:
         module.zero_grad(set_to_none=True)
+    before = [t.detach().clone() for t in inputs]
     try:
         output = fn(*inputs)
     except Exception as err:  # noqa: BLE001 (any error in student code becomes feedback)
+        if "in-place operation" in str(err):
+            raise AssertionError(IN_PLACE.format(what)) from None
         raise StudentCodeError(f"{type(err).__name__}: {err}") from err
+    if any(not torch.equal(t.detach(), b) for t, b in zip(inputs, before, strict=True)):
+        raise AssertionError(IN_PLACE.format(what))
     problem = not_a_tensor(output, what)
     if problem:
         raise AssertionError(problem)

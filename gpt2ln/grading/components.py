@@ -138,8 +138,8 @@ def _prepare(component: str, student, case: Case):
                                  f"be nn.Identity() (it has no parameters). See {S.GPT2_MODEL}.") from None
         extra = {n for n in dict(mine.named_parameters()) if n not in dict(reference.named_parameters())}
         if not _config(case).bias and extra and all(n.endswith("bias") for n in extra):
-            raise AssertionError(f"{err}\nYour {NAMES[component]} ignores cfg.bias ({case.label}): with bias=False "
-                                 "its nn.Linear layers have no bias, `nn.Linear(..., bias=cfg.bias)`.") from None
+            raise AssertionError(f"Your {NAMES[component]} ignores cfg.bias ({case.label}): with bias=False its "
+                                 "nn.Linear layers have no bias, `nn.Linear(..., bias=cfg.bias)`.\n{err}") from None
         raise
     reference.to(case.dtype).train(case.train)
     mine.to(case.dtype).train(case.train)

@@ -143,11 +143,11 @@ GAP_VISIBLE = [("pre_ln", 16, 2, 0), ("post_ln", 16, 2, 0), ("detached_shortcut"
 GAP_HIDDEN = [("torch_post_ln", 24, 4, 3), ("torch_pre_ln", 24, 4, 3), ("misconception_3", 16, 4, 5)]
 STACK_VISIBLE = [("pre_ln", 32, 4, 0, 6), ("post_ln", 32, 4, 0, 6)]
 STACK_HIDDEN = [("torch_pre_ln", 48, 4, 2, 8), ("misconception_1", 32, 4, 4, 5), ("detached_shortcut", 32, 4, 1, 6)]
-CLASSIFY_VISIBLE = [(kind, 32, 4, 0) for kind in
-                    ("pre_ln", "post_ln", "misconception_1", "misconception_3", "detached_shortcut")]
-CLASSIFY_HIDDEN = [("torch_pre_ln", 48, 4, 1), ("torch_post_ln", 48, 8, 2), ("misconception_2", 32, 4, 3),
-                   ("pre_ln", 64, 8, 4), ("misconception_1", 48, 4, 5), ("misconception_3", 64, 4, 6),
-                   ("detached_shortcut", 48, 4, 7), ("post_ln", 24, 4, 8)]
+CLASSIFY_VISIBLE = [(f"practice box {name}", kind, 32, 4, 0) for name, kind in B.PRACTICE.items()]
+CLASSIFY_HIDDEN = [(f"hidden box {n}", *case) for n, case in enumerate([
+    ("torch_pre_ln", 48, 4, 1), ("torch_post_ln", 48, 8, 2), ("misconception_2", 32, 4, 3), ("pre_ln", 64, 8, 4),
+    ("misconception_1", 48, 4, 5), ("misconception_3", 64, 4, 6), ("detached_shortcut", 48, 4, 7),
+    ("post_ln", 24, 4, 8)], 1)]
 
 
 def _label(kind, n_embd, seed) -> str:
@@ -212,15 +212,14 @@ LABEL_SECTION = {"detached_shortcut": S.DETACHED_PATHS, "pre_ln": S.IDENTITY_PAT
 
 
 def _check_classify(classify, cases):
-    for number, (kind, d, h, seed) in enumerate(cases, 1):
+    for name, kind, d, h, seed in cases:
         make = B.BlockMaker(kind, d, h, seed)
         answer = call(classify, make)
         assert answer in B.LABELS, (
-            f"classify must return one of {', '.join(map(repr, B.LABELS))}; for black box {number} it returned "
-            f"{answer!r}.")
+            f"classify must return one of {', '.join(map(repr, B.LABELS))}; for {name} it returned {answer!r}.")
         if answer != make.label:
             m = B.measure(make)
-            lines = [f"Black box {number} of {len(cases)} (n_embd={d}, seed {seed}): you said {answer!r}; it is "
+            lines = [f"{name[0].upper()}{name[1:]} (n_embd={d}, seed {seed}): you said {answer!r}; it is "
                      f"{make.label!r}: {make.reveal()}.",
                      f"The course's measurements: {m}.",
                      f"What decides it: {RULE[make.label]}."]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 
 from .. import GPTConfig
-from .compare import StudentCodeError, not_a_tensor
+from .compare import IN_PLACE, StudentCodeError, not_a_tensor
 from .report import graded
 
 __all__ = ["Case", "StudentCodeError", "build", "call", "forward", "graded", "small_config"]
@@ -69,8 +69,16 @@ def build(factory: Callable, *args):
 
 
 def forward(module: Callable, *inputs, what: str) -> torch.Tensor:
-    """``module(*inputs)``, which must be one tensor; anything else is an ``AssertionError`` in words."""
-    result = call(module, *inputs)
+    """``module(*inputs)``, which must be one tensor and leave its inputs alone; else an ``AssertionError``."""
+    before = [t.detach().clone() for t in inputs]
+    try:
+        result = call(module, *inputs)
+    except StudentCodeError as err:
+        if "in-place operation" in str(err):
+            raise AssertionError(IN_PLACE.format(what)) from None
+        raise
+    if any(not torch.equal(t.detach(), b) for t, b in zip(inputs, before, strict=True)):
+        raise AssertionError(IN_PLACE.format(what))
     problem = not_a_tensor(result, what)
     if problem:
         raise AssertionError(problem)

@@ -9,7 +9,7 @@ from .. import load_hf_state_dict as reference_load
 from . import sections as S
 from .compare import StudentCodeError, describe_difference
 from .components import compare_cases
-from .harness import Case, build, call, graded, small_config
+from .harness import Case, build, call, forward, graded, small_config
 
 
 def _tokens(B, T, vocab):
@@ -56,7 +56,7 @@ def gpt2_hidden(GPT2):
 
 @graded("GPT2: properties", S.GPT2_MODEL)
 def gpt2_properties(GPT2):
-    cfg = small_config(8, 2, n_layer=3, vocab_size=50, n_positions=16)
+    cfg = small_config(8, 2, n_layer=3, vocab_size=50, n_positions=16, dropout=0.3)
     model = build(GPT2, cfg)
     for name in ("wte", "wpe", "drop", "h", "ln_f", "lm_head"):
         assert hasattr(model, name), f"Your GPT2 has no attribute `{name}` (the checkpoint's names: wte, wpe, drop, " \
@@ -82,7 +82,26 @@ def gpt2_properties(GPT2):
     logits2 = call(model, idx2)
     assert torch.allclose(logits[:, :6], logits2[:, :6], atol=1e-5), (
         "Changing tokens 6..9 changed the logits at positions 0..5: the model must be causal.")
-    return "names, n_layer blocks, tied lm_head, Post-LN layout, logits shape, causal"
+    _embedding_dropout(model, idx, cfg)
+    return "names, n_layer blocks, tied lm_head, Post-LN layout, logits shape, causal, drop on the embeddings"
+
+
+def _embedding_dropout(model, idx, cfg):
+    """With drop.p = 1 (every other dropout off) in training mode the blocks see zeros: every position alike."""
+    assert isinstance(model.drop, nn.Dropout) and model.drop.p == cfg.dropout, (
+        f"`drop` must be `nn.Dropout(cfg.dropout)`: built with dropout={cfg.dropout}, yours is {model.drop!r}. "
+        f"See {S.GPT2_MODEL}.")
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
+    model.drop.p = 1.0
+    logits = forward(model, idx, what="GPT2")
+    assert torch.allclose(logits, logits[:1, :1].expand_as(logits), atol=1e-5), (
+        "With drop.p = 1 in training mode every embedding is zeroed, so the blocks see only zeros and every "
+        "position's logits must be the same; yours differ. Apply `drop` to the sum of the two embeddings, before "
+        f"the first block: x = drop(wte(idx) + wpe(positions)). See {S.GPT2_MODEL}.")
+    model.eval()
 
 
 # --------------------------------------------------------------------------- Hugging Face weights

@@ -6,6 +6,8 @@ past") and they pass for any correct implementation, however it is written.
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
 
 from .. import LayerNorm as ReferenceLayerNorm
 from . import sections as S
@@ -24,10 +26,32 @@ def _linear(module, name, in_features, out_features, what):
     )
 
 
+class LibraryLayerNorm(TorchFunctionMode):
+    """Records every call of PyTorch's own layer norm (``F.layer_norm``, ``nn.LayerNorm``, ``torch.layer_norm``)."""
+
+    FORBIDDEN = {F.layer_norm: "F.layer_norm", torch.layer_norm: "torch.layer_norm",
+                 torch.native_layer_norm: "torch.native_layer_norm"}
+
+    def __init__(self):
+        super().__init__()
+        self.calls: list[str] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if func in self.FORBIDDEN:
+            self.calls.append(self.FORBIDDEN[func])
+        return func(*args, **(kwargs or {}))
+
+
 @graded("LayerNorm: properties", S.LAYERNORM_STATISTICS)
 def layernorm_properties(LayerNorm):
     ln = build(LayerNorm, 6)
     weight, bias = getattr(ln, "weight", None), getattr(ln, "bias", None)
+    plain = [n for n, t in (("weight", weight), ("bias", bias))
+             if isinstance(t, torch.Tensor) and not isinstance(t, nn.Parameter)]
+    assert not plain, (
+        f"Your LayerNorm has {' and '.join(f'`{n}`' for n in plain)}, but as plain tensors, not nn.Parameter: wrap "
+        "each in `nn.Parameter(...)` so that the optimiser trains it and it moves and saves with the module. See "
+        f"{S.LAYERNORM_AFFINE}.")
     assert isinstance(weight, nn.Parameter) and isinstance(bias, nn.Parameter), (
         "LayerNorm needs two nn.Parameter attributes, `weight` and `bias` (the gain and the shift); see "
         f"{S.LAYERNORM_AFFINE}.")
@@ -36,9 +60,12 @@ def layernorm_properties(LayerNorm):
         "A new LayerNorm starts as a pure normaliser: `weight` initialised to ones and `bias` to zeros.")
     build(LayerNorm, 6, 1e-3)  # accepts eps as its second argument
     x = torch.randn(4, 3, 6) * 5 + 2
-    before = x.clone()
-    y = forward(ln, x, what="LayerNorm")
-    assert torch.equal(x, before), "Your LayerNorm changed its input in place: compute a new tensor instead."
+    with LibraryLayerNorm() as library:
+        y = forward(ln, x, what="LayerNorm")
+    assert not library.calls, (
+        f"Your LayerNorm calls PyTorch's own layer norm ({library.calls[0]}, or nn.LayerNorm, which calls it). The "
+        "task is to write the normalisation yourself: the mean and the biased variance over the last dimension, "
+        f"then (x - mean) / sqrt(var + eps) * weight + bias. See {S.LAYERNORM_STATISTICS}.")
     assert y.shape == x.shape, f"LayerNorm must keep the shape: got {tuple(y.shape)} for input {tuple(x.shape)}."
     mean, var = y.mean(-1), y.var(-1, unbiased=False)
     assert torch.allclose(mean, torch.zeros_like(mean), atol=1e-5), (
@@ -57,10 +84,8 @@ def layernorm_properties(LayerNorm):
 @graded("gelu: properties", S.GELU_TANH)
 def gelu_properties(gelu):
     x = torch.tensor([-10.0, -0.75, 0.0, 1.0, 10.0])
-    before = x.clone()
     y = forward(gelu, x, what="gelu")
-    assert torch.equal(x, before), "Your gelu changed its input in place: compute a new tensor instead."
-    assert isinstance(y, torch.Tensor) and y.shape == x.shape, "gelu returns a tensor of the same shape as its input."
+    assert y.shape == x.shape, "gelu returns a tensor of the same shape as its input."
     assert y[2].item() == 0.0, f"gelu(0) must be 0, got {y[2].item():.4g}."
     assert abs(y[4].item() - 10.0) < 1e-4 and abs(y[0].item()) < 1e-4, (
         "gelu(x) is about x for large positive x and about 0 for large negative x.")
@@ -74,12 +99,12 @@ def gelu_properties(gelu):
 
 @graded("MLP: properties", S.MLP)
 def mlp_properties(MLP):
-    cfg = small_config(8, 2)
+    cfg = small_config(8, 2, dropout=0.3)
     mlp = build(MLP, cfg)
     _linear(mlp, "c_fc", 8, 32, "MLP")
     _linear(mlp, "c_proj", 32, 8, "MLP")
-    assert isinstance(getattr(mlp, "dropout", None), nn.Dropout), "MLP needs an `nn.Dropout(cfg.dropout)` as `dropout`."
-    randomise(mlp)
+    _dropout_of(mlp, "dropout", cfg, "MLP")
+    randomise(mlp).eval()
     x = torch.randn(2, 5, 8)
     y = forward(mlp, x, what="MLP")
     assert y.shape == x.shape, f"MLP maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
@@ -89,17 +114,32 @@ def mlp_properties(MLP):
     others = [t for t in range(5) if t != 3]
     assert torch.allclose(y[:, others], y2[:, others], atol=1e-6), (
         f"The MLP acts on each position on its own: changing token 3 changed other positions. See {S.MLP}.")
-    return "c_fc and c_proj shapes, dropout, position-wise"
+    mlp.train()
+    mlp.dropout.p = 1.0  # every output of c_proj dropped: exactly zero
+    dropped = forward(mlp, x, what="MLP")
+    if not torch.all(dropped == 0):
+        assert not torch.allclose(dropped, y, atol=1e-6), (
+            "In training mode with dropout p = 1 your MLP's output is unchanged: it never applies `self.dropout`. "
+            f"Drop out c_proj's output: dropout(c_proj(gelu(c_fc(x)))). See {S.MLP}.")
+        assert not torch.allclose(dropped, mlp.c_proj.bias.expand_as(dropped), atol=1e-6), (
+            "In training mode with dropout p = 1 your MLP returns c_proj.bias instead of zeros: its dropout acts "
+            "before c_proj, on the 4 n_embd wide hidden layer. GPT-2 drops out the MLP's output, the branch that "
+            f"joins the residual stream: dropout(c_proj(gelu(c_fc(x)))). See {S.MLP}.")
+        raise AssertionError("In training mode with dropout p = 1 the MLP's output must be exactly zero: dropout "
+                             f"is its last step, dropout(c_proj(gelu(c_fc(x)))). See {S.MLP}.")
+    mlp.dropout.p = 0.5
+    assert torch.isfinite(forward(mlp, x, what="MLP")).all(), "With dropout 0.5 in training mode your MLP gives NaN."
+    return "c_fc and c_proj shapes, nn.Dropout(cfg.dropout) applied last, position-wise"
 
 
 @graded("CausalSelfAttention: properties", S.ATTENTION)
 def attention_properties(CausalSelfAttention):
-    cfg = small_config(12, 3)
+    cfg = small_config(12, 3, dropout=0.3)
     attn = build(CausalSelfAttention, cfg)
     _linear(attn, "c_attn", 12, 36, "CausalSelfAttention")
     _linear(attn, "c_proj", 12, 12, "CausalSelfAttention")
     for name in ("attn_dropout", "resid_dropout"):
-        assert isinstance(getattr(attn, name, None), nn.Dropout), f"CausalSelfAttention needs an nn.Dropout `{name}`."
+        _dropout_of(attn, name, cfg, "CausalSelfAttention")
     randomise(attn).eval()
     T = 6
     x = torch.randn(2, T, 12)
@@ -123,7 +163,50 @@ def attention_properties(CausalSelfAttention):
         f"diagonal masked (off by one), or are q, k, v split in another order than q, k, v? See {S.ATTENTION_MASK}.")
     one = forward(attn, x[:, :1], what="CausalSelfAttention")
     assert torch.allclose(one, y[:, :1], atol=1e-5), "A sequence of one token must work and give the same output."
-    return "shapes, dropouts, causal (a future change leaves the past alone), first token sees only itself"
+    _attention_dropouts(attn, x, y)
+    return ("shapes, dropouts where GPT-2 puts them, causal (a future change leaves the past alone), first token sees "
+            "only itself")
+
+
+def _dropout_of(module, name, cfg, what):
+    """``module.<name>`` is an nn.Dropout built with cfg.dropout (the config has dropout=0.3)."""
+    dropout = getattr(module, name, None)
+    assert isinstance(dropout, nn.Dropout), f"Your {what} needs an `nn.Dropout(cfg.dropout)` as `{name}`."
+    assert dropout.p == cfg.dropout, (
+        f"Your {what} ignores cfg.dropout: built with a config of dropout={cfg.dropout}, its `{name}` has p = "
+        f"{dropout.p}. Build it as `nn.Dropout(cfg.dropout)`.")
+
+
+def _attention_dropouts(attn, x, y):
+    """The p = 1 limits in training mode: attention weights all dropped gives c_proj's bias; the output dropped, 0."""
+    what = "CausalSelfAttention"
+    attn.train()
+    attn.attn_dropout.p, attn.resid_dropout.p = 1.0, 0.0
+    dropped = forward(attn, x, what=what)
+    assert not torch.isnan(dropped).any(), (
+        "With attn_dropout p = 1 in training mode your attention gives NaN: it applies attn_dropout to the masked "
+        "scores before the softmax, and dropout multiplies the -inf entries by 0 (NaN). Drop out the attention "
+        f"*weights*, after the softmax: `weights = self.attn_dropout(F.softmax(scores, dim=-1))`. See {S.ATTENTION}.")
+    assert not torch.allclose(dropped, y, atol=1e-6), (
+        "With attn_dropout p = 1 in training mode your attention's output is unchanged: it never applies "
+        f"attn_dropout. Drop out the attention weights, after the softmax and before `@ v`. See {S.ATTENTION}.")
+    assert torch.allclose(dropped, attn.c_proj.bias.expand_as(dropped), atol=1e-6), (
+        "With attn_dropout p = 1 in training mode every attention weight is 0, so the output must be c_proj's bias "
+        "at every position; yours is not. attn_dropout acts on the attention weights, after the softmax and before "
+        f"`@ v`. See {S.ATTENTION}.")
+    attn.attn_dropout.p, attn.resid_dropout.p = 0.0, 1.0
+    dropped = forward(attn, x, what=what)
+    assert not torch.allclose(dropped, y, atol=1e-6), (
+        "With resid_dropout p = 1 in training mode your attention's output is unchanged: it never applies "
+        f"resid_dropout. It is the last step: `return self.resid_dropout(self.c_proj(y))`. See {S.ATTENTION}.")
+    assert torch.all(dropped == 0), (
+        "With resid_dropout p = 1 in training mode the attention's output must be exactly zero: resid_dropout is "
+        f"the last step, `self.resid_dropout(self.c_proj(y))`. See {S.ATTENTION}.")
+    attn.attn_dropout.p = attn.resid_dropout.p = 0.5
+    assert torch.isfinite(forward(attn, x, what=what)).all(), (
+        "With dropout 0.5 in training mode your attention gives NaN or inf: is attn_dropout applied to the masked "
+        f"scores (-inf * 0 is NaN) instead of the weights after the softmax? See {S.ATTENTION}.")
+    attn.eval()
 
 
 def _block_parts(block, what):

@@ -1,19 +1,32 @@
-"""A registry of the checks run in this kernel, so a notebook can end with a summary table.
+"""How a check's outcome reaches the student: one paragraph of prose, and a summary table.
 
 Every check function in ``gpt2ln.grading.checks`` is wrapped by ``graded``: it prints one
-line when it passes, re-raises an ``AssertionError`` with the feedback when it fails, and
-records the outcome here. ``summary()`` prints the table (the last cell of every notebook),
-so "Run All" or ``python -m autograder check NOTEBOOK`` shows every visible test at once.
+line when it passes, raises a ``CheckFailed`` with the feedback when it fails, and records
+the outcome here. ``summary()`` shows the table (the last cell of every notebook), so
+"Run All" or ``python -m autograder check NOTEBOOK`` shows every visible test at once.
+
+A ``CheckFailed`` is an ``AssertionError`` (nbgrader scores the cell 0), and Jupyter shows it
+as its message only: IPython's ``_render_traceback_`` protocol replaces the traceback, so no
+frame of this library is shown, at most the student's own line where their code raised.
+
+    Jupyter's error output    traceback = wrap(message) [+ "Your code raised it at Cell In[5], line 9: ..."]
+                              ename = "CheckFailed", evalue = message (what report.json and ``check`` quote)
 """
 
 import contextlib
 import functools
+import re
+import textwrap
 import time
+import traceback
 from dataclasses import dataclass
 
 import torch
 
+from . import sections
 from .compare import StudentCodeError
+
+WIDTH = 88  # characters per line of feedback: fits a notebook's output area and a feedback page
 
 
 @dataclass
@@ -25,6 +38,58 @@ class CheckResult:
 
 
 RESULTS: dict[str, CheckResult] = {}
+
+
+class CheckFailed(AssertionError):
+    """A check that failed: its message is the whole feedback, shown without a traceback."""
+
+    def __init__(self, feedback: str, where: str | None = None):
+        super().__init__(feedback)
+        self.where = where  # the student's line where their code raised, if it did
+
+    def _render_traceback_(self) -> list[str]:
+        where = [] if self.where is None else ["", *wrap(f"Your code raised it at {self.where}")]
+        return wrap(str(self)) + where
+
+
+def wrap(text: str, width: int = WIDTH) -> list[str]:
+    """The lines of ``text`` wrapped at ``width``; an address is never broken, indented lines keep their indent."""
+    lines = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip())]
+        lines += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                               break_on_hyphens=False) or [""]
+    return lines
+
+
+def one_reference_each(text: str) -> str:
+    """``text`` with every repeated "See <section>." sentence removed (a diagnosis and its check may both cite it)."""
+    seen, cuts = set(), []
+    for start, end, section in sections.find(text):
+        sentence_start = text.rfind("See ", 0, start)
+        is_see = sentence_start == start - 4 and text[end : end + 1] == "."
+        if is_see and section in seen:
+            cuts.append((len(text[:sentence_start].rstrip()), end + 1))
+        seen.add(section)
+    for start, end in reversed(cuts):
+        text = text[:start] + text[end:]
+    return text
+
+
+def where_student_code_raised(error: BaseException) -> str | None:
+    """'Cell In[5], line 9: x = h + self.attn(h)': the last frame of ``error`` in a notebook cell, if any."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None or error.__traceback__ is None:
+        return None
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        name = shell.compile.format_code_name(frame.filename)
+        if name is not None:
+            return f"{name[0]} {name[1]}, line {frame.lineno}: {(frame.line or '').strip()}"
+    return None
 
 
 @contextlib.contextmanager
@@ -44,21 +109,23 @@ def _not_implemented(message: str) -> bool:
 
 
 def graded(title: str, section=None):
-    """Decorate a check: record it, print a line on success, turn any error into an ``AssertionError``.
+    """Decorate a check: record it, print a line on success, turn any error into a ``CheckFailed``.
 
     Errors raised by the student's own code (a ``StudentCodeError``) become feedback that says
-    the code crashed and how; ``NotImplementedError`` says the answer is still the stub. A
-    message that names no book section gets ``section`` (where the book explains the topic).
+    the code crashed and how, and where in their cell; ``NotImplementedError`` says the answer
+    is still the stub. A message that names no book section gets ``section`` (where the book
+    explains the topic); a section is cited once. The wrapper's ``title`` names the check.
     """
 
     def with_reference(feedback: str) -> str:
-        return feedback if section is None or "See " in feedback else f"{feedback}\nSee {section}."
-
+        feedback = feedback if section is None or "See " in feedback else f"{feedback}\nSee {section}."
+        return one_reference_each(feedback)
 
     def decorate(check):
         @functools.wraps(check)
         def wrapper(*args, **kwargs):
             start = time.perf_counter()
+            where = None
             try:
                 with one_thread():
                     detail = check(*args, **kwargs) or "passed"
@@ -69,38 +136,83 @@ def graded(title: str, section=None):
                                 "replace `raise NotImplementedError()` in the answer cell with your code.")
                 else:
                     feedback = with_reference(f"{title}: your code raised an error: {message}")
-                RESULTS[title] = CheckResult(title, False, feedback, time.perf_counter() - start)
-                raise AssertionError(feedback) from None
+                    where = where_student_code_raised(err.__cause__ or err)
             except AssertionError as err:
                 feedback = with_reference(f"{title}: {err}")
-                RESULTS[title] = CheckResult(title, False, feedback, time.perf_counter() - start)
-                raise AssertionError(feedback) from None
-            RESULTS[title] = CheckResult(title, True, detail, time.perf_counter() - start)
-            print(f"PASSED  {title}: {detail}")
+            else:
+                RESULTS[title] = CheckResult(title, True, detail, time.perf_counter() - start)
+                print(f"PASSED  {title}: {detail}")
+                return
+            RESULTS[title] = CheckResult(title, False, feedback, time.perf_counter() - start)
+            raise CheckFailed(feedback, where) from None
 
+        wrapper.title = title
         return wrapper
 
     return decorate
 
 
-def summary(width: int = 100) -> str:
-    """Print (and return) one line per check run in this kernel: passed or failed, and why."""
-    if not RESULTS:
-        text = "No checks have run yet: run the test cells above (Run > Run All Cells)."
-        print(text)
-        return text
-    name_width = max(len(r.title) for r in RESULTS.values()) + 2
+CHECK_CALL = re.compile(r"^[^#\n]*?\bchecks\.(\w+)\(", re.MULTILINE)
+
+
+def check_titles(source: str) -> list[str]:
+    """The titles of the checks a cell's source calls ("PreLNBlock: gradients"), comments ignored."""
+    from . import checks
+
+    titles = [getattr(getattr(checks, name, None), "title", None) for name in CHECK_CALL.findall(source)]
+    return [title for title in titles if title]
+
+
+def tally(passed: int, total: int) -> str:
+    """The closing line of ``summary()`` and of ``autograder check``: the same words, the same numbers."""
+    return f"{passed} of {total} checks passed."
+
+
+HIDDEN_NOTE = "Hidden tests (other shapes, configurations, float64) run only at grading."
+
+
+class Summary(str):
+    """The summary table; a notebook shows it once, as the cell's result (not printed as well)."""
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+
+def _called_but_not_run() -> list[str]:
+    """Checks the notebook's cells called that never ran: the cell stopped before (a NameError...)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    inputs = shell.user_ns.get("In", []) if shell is not None else []
+    titles = dict.fromkeys(title for source in inputs for title in check_titles(source))
+    return [title for title in titles if title not in RESULTS]
+
+
+def summary(width: int = 100) -> Summary:
+    """One line per check this notebook called: passed or failed, and why (the first line of the feedback)."""
+    not_run = _called_but_not_run()
+    if not RESULTS and not not_run:
+        return Summary("No checks have run yet: run the test cells above (Run > Run All Cells).")
+    rows = [(r.title, r.passed, r.message) for r in RESULTS.values()]
+    rows += [(title, False, "did not run: its cell stopped with an error before the check (see under that cell)")
+             for title in not_run]
+    name_width = max(len(title) for title, _, _ in rows) + 2
+    room = max(width - 8 - name_width, 30)
     lines = [f"{'result':<8}{'check':<{name_width}}feedback"]
-    for r in RESULTS.values():
-        first_line = r.message.split("\n")[0]
-        if r.title and first_line.startswith(r.title + ": "):
-            first_line = first_line[len(r.title) + 2 :]
-        room = max(width - 8 - name_width, 30)
+    for title, passed, message in rows:
+        first_line = message.split("\n")[0].removeprefix(title + ": ")
         if len(first_line) > room:
             first_line = first_line[: room - 3] + "..."
-        lines.append(f"{'PASSED' if r.passed else 'FAILED':<8}{r.title:<{name_width}}{first_line}")
-    passed = sum(r.passed for r in RESULTS.values())
-    lines.append(f"{passed} of {len(RESULTS)} checks passed.")
-    text = "\n".join(lines)
-    print(text)
-    return text
+        lines.append(f"{'PASSED' if passed else 'FAILED':<8}{title:<{name_width}}{first_line}")
+    lines += [tally(sum(passed for _, passed, _ in rows), len(rows)), HIDDEN_NOTE]
+    return Summary("\n".join(lines))
+
+
+def error_text(output: dict) -> str:
+    """What a notebook's error output says, in words: a check's message alone, else "NameError: ...".
+
+    The one reading of an error output shared by ``autograder check``, ``report.json`` and the feedback page."""
+    name, value = output.get("ename", ""), output.get("evalue", "")
+    return value if name in ("CheckFailed", "AssertionError") and value else f"{name}: {value}"

@@ -38,7 +38,8 @@ def _wrong_schedules():
         "the cosine's progress counts from step 0; it should be p = (step - warmup_steps) / (total_steps - "
         "warmup_steps)":
             lambda s, b, w, t: warm(s, b, w, t, lambda s, b, w, t: cosine(s, b, w, t, start=0)),
-        "the rate keeps decaying after total_steps; it should stay at 0.1 * base_lr":
+        "the cosine runs on past total_steps, so the rate rises again after total_steps; clamp the progress, "
+        "p = min(p, 1), so that it stays at 0.1 * base_lr":
             lambda s, b, w, t: warm(s, b, w, t, lambda s, b, w, t: 0.1 * b + 0.45 * b * (
                 1 + math.cos(math.pi * (s - w) / max(t - w, 1)))),
     }
@@ -100,9 +101,22 @@ def schedule_properties(lr_at):
         f"At step warmup_steps the rate must reach base_lr ({base:g}), got {lrs[warmup]:g}.")
     assert all(a >= b for a, b in zip(lrs[warmup:total], lrs[warmup + 1 : total + 1], strict=True)), (
         "After the warmup the rate must never rise.")
+    rises = next((s for s in range(total, total + 10) if lrs[s + 1] > lrs[s] * (1 + 1e-9)), None)
+    assert rises is None, (
+        f"After total_steps ({total}) your rate rises again (step {rises}: {lrs[rises]:g}, step {rises + 1}: "
+        f"{lrs[rises + 1]:g}): the cosine runs on past its end. Clamp the progress at 1 so that the rate stays at "
+        f"min_lr = 0.1 * base_lr.")
     assert all(math.isclose(v, 0.1 * base, rel_tol=1e-9) for v in lrs[total:]), (
         f"From total_steps on the rate stays at min_lr = 0.1 * base_lr ({0.1 * base:g}); got {lrs[total:total + 3]}.")
     no_warmup = call(lambda: lr_at(0, base_lr=base, warmup_steps=0, total_steps=total))
     assert math.isclose(float(no_warmup), base, rel_tol=1e-9), (
         f"warmup_steps=0 means no warmup: step 0 already uses base_lr, got {no_warmup!r}.")
-    return "starts at 0, rises to base_lr, never rises after, ends at a tenth; no warmup works"
+    try:
+        lr_at(5, base, warmup, total)
+    except Exception:  # noqa: BLE001, S110 (refusing positional arguments is the point)
+        pass
+    else:
+        raise AssertionError("Your lr_at accepts base_lr, warmup_steps and total_steps as positional arguments; they "
+                             "are keyword-only, as the given signature says: `def lr_at(step, *, base_lr, "
+                             "warmup_steps, total_steps)`, so that a call can never swap two of them.")
+    return "starts at 0, rises to base_lr, never rises after, ends at a tenth; no warmup works; keyword-only"
