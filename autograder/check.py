@@ -2,14 +2,25 @@
 
 ``nbgrader validate`` exits 0 even when tests fail, so a script or a CI job cannot use it.
 This runs the notebook top to bottom in a fresh kernel (the student's own code, on their own
-machine: no sandbox), then lists every visible test cell as passed or failed with its
-message, and exits 1 when any failed (2 when the notebook could not be run at all).
+machine: no sandbox), then lists every visible test cell as passed or failed, by the name of
+its check, with the feedback wrapped under it, and exits 1 when any failed (2 when the
+notebook could not be run at all).
+
+A hidden-test cell of a student notebook is a placeholder (its tests were taken out at
+release): it is listed as "runs at grading", never as passed, and not counted. The closing
+line is the one ``checks.summary()`` prints in the notebook, with the same numbers.
 """
 
+import re
+import textwrap
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from gpt2ln.grading.report import check_titles, error_text, tally, wrap
+
+COMMENT = re.compile(r"#.*$", re.MULTILINE)
 
 
 def _is_test(cell) -> bool:
@@ -17,12 +28,18 @@ def _is_test(cell) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+def is_placeholder(cell) -> bool:
+    """A test cell with no code left (only comments): its hidden tests run at grading."""
+    return not COMMENT.sub("", cell.source).strip()
+
+
 def _error(cell) -> str | None:
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "error":
-            name, value = output.get("ename", ""), output.get("evalue", "")
-            return value if name == "AssertionError" and value else f"{name}: {value}"
-    return None
+    errors = [error_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    return "\n".join(errors) if errors else None
+
+
+def _indented(text: str) -> str:
+    return textwrap.indent("\n".join(wrap(text)), " " * 8)
 
 
 def check_notebook(path: Path, timeout: int = 120) -> int:
@@ -39,12 +56,25 @@ def check_notebook(path: Path, timeout: int = 120) -> int:
         print(f"{path}: the notebook stopped running ({type(error).__name__}: {error})")
         return 2
     tests = [cell for cell in nb.cells if _is_test(cell)]
+    visible = [cell for cell in tests if not is_placeholder(cell)]
+    hidden = [cell for cell in tests if is_placeholder(cell)]
     failed = 0
     for cell in tests:
         meta = cell.metadata["nbgrader"]
+        points = meta.get("points", 0)
+        name = ", ".join(check_titles(cell.source)) or meta.get("grade_id")
+        if is_placeholder(cell):
+            print(f"hidden  {meta.get('grade_id')} ({points:g} points): runs at grading, not here")
+            continue
         error = _error(cell)
         failed += error is not None
-        status = "FAILED" if error is not None else "passed"
-        print(f"{status:6}  {meta.get('grade_id')} ({meta.get('points', 0)} points)" + (f": {error}" if error else ""))
-    print(f"{len(tests) - failed} of {len(tests)} visible tests passed" + ("" if not failed else "; fix the above"))
+        scored = f"{0 if error else points:g} / {points:g}"
+        print(f"{'FAILED' if error else 'PASSED':<8}{name} ({scored})")
+        if error:
+            print(_indented(error.removeprefix(f"{name}: ")))
+    print(tally(len(visible) - failed, len(visible)) + (" Fix the failed ones above." if failed else ""))
+    if hidden:
+        hidden_points = sum(cell.metadata["nbgrader"].get("points", 0) for cell in hidden)
+        print("\n".join(wrap(f"{len(hidden)} hidden tests ({hidden_points:g} points) run only at grading: this check "
+                             "cannot score them, and passing every visible test does not earn them.")))
     return 1 if failed else 0

@@ -8,6 +8,8 @@ checks, which names the mistake), or "" when it passed.
 import nbformat
 from nbgrader.api import Gradebook
 
+from gpt2ln.grading.report import error_text
+
 from .course import Course
 
 
@@ -18,10 +20,7 @@ def _messages(notebook_path) -> dict[str, str]:
         if not gid or cell.cell_type != "code":
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        messages[gid] = "; ".join(
-            o.get("evalue", "") if o.get("ename") == "AssertionError" else f"{o.get('ename')}: {o.get('evalue', '')}"
-            for o in errors
-        )
+        messages[gid] = "; ".join(error_text(o) for o in errors)
     return messages
 
 
