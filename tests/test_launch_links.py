@@ -130,3 +130,17 @@ print(json.dumps({{"pages": pages, "setup": setup_source(), "book": book_links("
         assert set(out["links"][assignment].values()) <= set(URL.findall(out["pages"][assignment]))
     assert '"gpt2ln @ git+https://github.com/someone/course-fork@spring"' in out["setup"]
     assert out["book"] == "[c](https://book.uni.example/ln/chapters/x.html#y)"
+
+
+def test_front_page_and_readme_show_the_ways_in_from_the_setting():
+    first = links.launch_links(links.notebook_path(ASSIGNMENTS[0]))
+    allowed = set(first.values()) | {links.REPOSITORY_URL, links.BOOK_URL, f"{links.REPOSITORY_URL}@{links.BRANCH}"}
+    front = load_course_pages().ways_in()
+    assert {first["Colab"], first["Binder"]} <= set(URL.findall(front))
+    assert "```{ways-in}" in (REPO / "book" / "index.md").read_text(), "the front page lost its ways in"
+    readme = (REPO / "README.md").read_text()
+    top = readme[: readme.index("## Build and test")]
+    assert {first["Colab"], first["Binder"]} <= set(URL.findall(top))
+    for url in URL.findall(front) + URL.findall(readme):
+        if re.search(r"github|colab|mybinder|git-pull", url):
+            assert url.rstrip(".,:;") in allowed, f"{url} is not built from gpt2ln.links"

@@ -46,6 +46,7 @@ from gpt2ln import links
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER = re.compile(r"^```\{student-notebook\}\s+(\S+)\s*\n```\s*$", re.MULTILINE)
+WAYS_IN = re.compile(r"^```\{ways-in\}\s*\n```\s*$", re.MULTILINE)
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
 MD_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 
@@ -153,7 +154,27 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
     return "\n".join(parts)
 
 
+def ways_in(first: str = "01_layernorm") -> str:
+    """The front page's "ways in" (the ``{ways-in}`` placeholder): Colab, Binder, your machine, instructors."""
+    launch = links.launch_links(notebook_relpath(first))
+    local = f"`git clone {links.REPOSITORY_URL}`, then `make venv` and `.venv/bin/jupyter lab`"
+    package = f'`pip install "{links.pip_source()}"`'
+    return f"""\
+| where | how |
+| --- | --- |
+| Colab | [Open the first notebook in Colab]({launch["Colab"]}); its first cell installs the course package |
+| Binder | [Launch JupyterLab on Binder]({launch["Binder"]}), with everything installed |
+| your machine | {local}; or only the package: {package} |
+| a JupyterHub | each exercise page's launch menu (the rocket) has an nbgitpuller link |
+
+Each assignment's page ({{doc}}`exercises/index`) has its own launch links. Instructors clone
+the repository, run `make venv`, and grade with `python -m autograder` ({{doc}}`instructor/guide`).
+"""
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    if docname == "index":
+        source[0] = WAYS_IN.sub(lambda m: ways_in(), source[0])
     if not docname.startswith("exercises/"):
         return
     source[0] = PLACEHOLDER.sub(lambda m: render_notebook(app, m.group(1)), source[0])
