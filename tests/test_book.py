@@ -31,7 +31,7 @@ HTML = BOOK / "_build" / "html"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHAPTERS = ["01_map", "02_layernorm", "03_post_ln", "04_pre_ln", "05_misconceptions", "06_gradients",
             "07_warmup", "08_beyond"]
-ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gpt2", "05_gradient_flow", "06_warmup"]
+ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gpt2", "05_gradient_flow", "06_warmup", "07_diagnose"]
 SCREENSHOT_PAGES = ["index", "chapters/04_pre_ln", "chapters/06_gradients", "chapters/05_misconceptions",
                     "exercises/03_blocks"]
 
@@ -123,6 +123,108 @@ def test_chapter_8_variants():
     assert flows["mix"].hidden_norms[1] == pytest.approx(1.0, abs=0.05), "Mix-LN starts with a Post-LN block"
     change, loss_change = beyond.first_step_change("pre", 2)
     assert change > 0 and loss_change < 0, "one sign-of-gradient step moves the logits and lowers the loss"
+
+
+# Decimal numbers a reader may meet in prose without a glue: arithmetic, not measurement, each
+# checked against the formula it comes from. Any other decimal in a sentence must be a {glue}.
+ARITHMETIC = {"0.866": (3 / 4) ** 0.5, "0.9993": (767 / 768) ** 0.5}
+MEASURED_PAGES = [BOOK / "chapters" / f"{c}.md" for c in CHAPTERS] + [BOOK / "cheatsheet.md"]
+
+
+def _prose(text: str) -> str:
+    """A page's sentences: code cells, code blocks, math and inline code removed."""
+    text = re.sub(r"^```\{code-cell\}.*?^```$", "", text, flags=re.S | re.M)
+    text = re.sub(r"^```(?!\{admonition|\{figure|\{glossary)[^\n]*\n.*?^```$", "", text, flags=re.S | re.M)
+    text = re.sub(r"^```\{(literalinclude|code-block)\}.*?^```$", "", text, flags=re.S | re.M)
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    text = re.sub(r"\$[^$\n]+\$", "", text)
+    return re.sub(r"`[^`\n]*`", "", text)
+
+
+def test_measured_numbers_in_prose_are_glued():
+    """No sentence types a measured number: every decimal is a {glue} of a computed value.
+
+    A number typed into the text goes stale silently when the code changes; a glued one is
+    recomputed at every build, and the hidden assert cells beside it check the claim the
+    sentence makes about it. Section numbers ("Section 2.3") and the arithmetic in
+    ``ARITHMETIC`` are the only decimals allowed.
+    """
+    for value, exact in ARITHMETIC.items():
+        assert float(value) == pytest.approx(exact, abs=5 * 10 ** -len(value.split(".")[1])), value
+    typed = []
+    for page in MEASURED_PAGES:
+        text = _prose(page.read_text())
+        for match in re.finditer(r"(?<![\w.])\d+\.\d+(?![\w.])", text):
+            before = text[max(0, match.start() - 9):match.start()]
+            if "Section " in before or match.group() in ARITHMETIC:
+                continue
+            context = text[max(0, match.start() - 60):match.end() + 20].replace("\n", " ")
+            typed.append(f"{page.name}: {match.group()} in '...{context}...'")
+    assert not typed, "measured numbers typed into prose (glue them instead):\n" + "\n".join(typed)
+
+
+def test_the_prose_test_catches_a_typed_number():
+    """The check above is not vacuous: a typed ratio is found, a glued one and a section number are not."""
+    text = _prose("Pre-LN's ratio is 0.31 at 24 layers, see Section 2.3; glued: {glue:text}`r:.2f`.\n")
+    found = [m.group() for m in re.finditer(r"(?<![\w.])\d+\.\d+(?![\w.])", text)]
+    assert found == ["0.31", "2.3"]
+
+
+def test_glued_claims_are_asserted_in_hidden_cells():
+    """Every page that glues a measured number also asserts its claims, in cells the reader does not see.
+
+    A visible cell never calls ``glue`` or ``assert``: the reader sees the experiment and its
+    output, the build machinery is removed from the page (``tags: [remove-cell]``).
+    """
+    for page in MEASURED_PAGES:
+        text = page.read_text()
+        cells = re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```$", text, flags=re.S | re.M)
+        hidden = [c for c in cells if re.match(r":tags: \[[^\]]*remove-cell", c)]
+        visible = [c for c in cells if c not in hidden]
+        for cell in visible:
+            machinery = re.search(r"^\s*(glue\(|assert )", cell, flags=re.M)
+            assert not machinery, f"{page.name}: glue/assert in a visible cell"
+        if "{glue:text}" in text and page.stem not in ("01_map",):
+            assert any("assert " in c for c in hidden), f"{page.name} glues numbers but asserts no claim"
+
+
+def test_chapters_have_objectives_and_self_checks():
+    """Each chapter opens with 2-4 learning objectives and ends with 3-5 questions whose answers fold away."""
+    for chapter in CHAPTERS:
+        text = (BOOK / "chapters" / f"{chapter}.md").read_text()
+        objectives = re.search(r"```\{admonition\} Learning objectives\n(.*?)```", text, flags=re.S)
+        assert objectives, f"{chapter}: no learning objectives"
+        assert 2 <= len(re.findall(r"^\d\. ", objectives.group(1), flags=re.M)) <= 4, chapter
+        assert text.index("Learning objectives") < text.index("\n## "), f"{chapter}: objectives are not at the start"
+        checks = text.split("## Check your understanding", 1)
+        assert len(checks) == 2 and "\n## " not in checks[1], f"{chapter}: no final 'Check your understanding'"
+        questions = re.findall(r"^\d\. ", checks[1], flags=re.M)
+        answers = re.findall(r":class: dropdown", checks[1])
+        assert 3 <= len(questions) <= 5 and len(answers) == len(questions), chapter
+    predictions = [c for c in CHAPTERS if "Predict" in (BOOK / "chapters" / f"{c}.md").read_text().split(
+        "## Check your understanding")[1]]
+    assert len(predictions) >= 1
+
+
+def test_no_reference_source_before_its_assignment():
+    """A module's reference source is shown only folded, 'for after assignment N', never printed on the page."""
+    for chapter in CHAPTERS:
+        text = (BOOK / "chapters" / f"{chapter}.md").read_text()
+        for obj in ("LayerNorm.forward", "MLP.forward", "CausalSelfAttention.forward", "PreLNBlock.forward",
+                    "PostLNBlock.forward", "GPT2.forward"):
+            assert f"getsource({obj})" not in text, f"{chapter} prints {obj}'s source"
+        for block in re.findall(r":::\{dropdown\}([^\n]*)\n(.*?)^:::$", text, flags=re.S | re.M):
+            if "literalinclude" in block[1]:
+                assert re.fullmatch(r" The reference, for after assignment \d", block[0]), block[0]
+
+
+def test_no_stale_chapter_numbers():
+    """Chapters are referred to by link or by their number in the toc order, never by an old number."""
+    order = {c: i + 1 for i, c in enumerate(CHAPTERS)}
+    for page in MEASURED_PAGES + [BOOK / "index.md"]:
+        text = page.read_text()
+        for match in re.finditer(r"[Cc]hapter (\d)'?s?,? \{doc\}`(?:\.\./chapters/|chapters/)?(\d\d_\w+)`", text):
+            assert int(match.group(1)) == order[match.group(2)], f"{page.name}: {match.group()}"
 
 
 # --------------------------------------------------------------------------- the build

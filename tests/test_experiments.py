@@ -183,3 +183,55 @@ def test_compare_runs_the_four_configurations():
 def test_unigram_loss_is_the_entropy_of_character_frequencies():
     assert unigram_loss("ab" * 200) == pytest.approx(math.log(2), rel=1e-4)
     assert unigram_loss("aaab" * 100) == pytest.approx(-(0.75 * math.log(0.75) + 0.25 * math.log(0.25)), rel=1e-3)
+
+
+# ---------------------------------------------------------------- the book's claims, checked without the book
+
+
+def test_lemma2_in_its_own_setting():
+    """Xiong et al.'s Lemma 2: uniform attention + ReLU FFN adds d/2..3d/2 per Pre-LN layer.
+
+    And Post-LN's x^{post,5} (the input of each layer's last LayerNorm) is 3d/2.
+    """
+    from gpt2ln.experiments import lemma2_setting
+
+    r = lemma2_setting(8, d=128, n_tokens=32)
+    assert len(r["pre"]) == 9 and len(r["post"]) == 8
+    assert r["pre"][0] == pytest.approx(1.0, abs=0.05)
+    for a, b in pairwise(r["pre"]):
+        assert 0.4 <= b - a <= 1.6, "each Pre-LN layer adds between d/2 and 3d/2"
+    assert sum(r["post"]) / len(r["post"]) == pytest.approx(1.5, abs=0.15)
+    assert lemma2_setting(3, d=32, n_tokens=8) == lemma2_setting(3, d=32, n_tokens=8)
+
+
+def test_per_layer_profiles_as_the_book_states_them():
+    """Chapter 6: Pre-LN's last/first gradient ratio falls with depth; Post-LN's exceeds 1 only at 24 layers."""
+    pre = [gradient_flow("pre", L).top_bottom_ratio for L in (6, 12, 24)]
+    post = [gradient_flow("post", L).top_bottom_ratio for L in (6, 12, 24)]
+    assert pre[0] > pre[1] > pre[2] and pre[0] < 1
+    assert post[0] < 1 and post[1] < 1 and post[2] > 1
+    assert all(b > a for a, b in zip(pre, post, strict=True))
+
+
+def test_gpt2_init_has_no_inverse_sqrt_depth():
+    """Chapters 4 and 6: under GPT-2's own init the stream grows ~1.5x and the last-layer gradient is depth-free."""
+    flows = [gradient_flow("pre", L, init="gpt2") for L in (6, 48)]
+    growth = [f.hidden_norms[-1] / f.hidden_norms[0] for f in flows]
+    assert all(1.2 < g < 1.8 for g in growth)
+    assert 0.8 < flows[1].last_grad_norm / flows[0].last_grad_norm < 1.25
+
+
+def test_later_variants_at_initialisation():
+    """Chapter 8: NormFormer and LayerNorm Scaling are Pre-LN's shortcut with extra or scaled norms."""
+    from gpt2ln.experiments import beyond
+
+    lns = beyond.variant_model("lns", 4)
+    assert [b.scale for b in lns.h] == pytest.approx([1, 2**-0.5, 3**-0.5, 0.5])
+    nf = beyond.variant_model("normformer", 2)
+    assert nf.h[0].ln_mid.weight.shape == (4 * 64,)
+    flows = beyond.variant_flows(12, names=beyond.LATER)
+    shares = {k: beyond.block_shares(f) for k, f in flows.items()}
+    assert len(shares["pre"]) == 12 and shares["pre"][-1] < shares["pre"][0] / 2
+    assert flows["lns"].hidden_norms[-1] < flows["pre"].hidden_norms[-1] / 2
+    with pytest.raises(ValueError):
+        beyond.variant_model("nope", 2)

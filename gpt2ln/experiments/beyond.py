@@ -22,6 +22,7 @@ random tokens) applies to all of them:
 misconceptions with it too.
 """
 
+import itertools
 from collections.abc import Callable
 
 import torch
@@ -229,7 +230,7 @@ def block_shares(flow: FlowResult) -> list[float]:
     "curse of depth". (For blocks that end in a LayerNorm the share means nothing.)
     """
     h = flow.hidden_norms
-    return [(b - a) / a for a, b in zip(h, h[1:])]
+    return [(b - a) / a for a, b in itertools.pairwise(h)]
 
 
 def flow_of_blocks(block_factory, n_layer: int, label: str, *, final_ln: bool = True, seed: int = 0) -> FlowResult:
