@@ -102,6 +102,7 @@ def test_citations_are_in_the_bibliography():
             cited |= {key.strip() for key in group.split(",")}
     assert cited, "no citations found"
     assert cited <= keys, f"cited but not in references.bib: {sorted(cited - keys)}"
+    assert keys <= cited, f"in references.bib but never cited: {sorted(keys - cited)}"
 
 
 def test_chapter_8_variants():
