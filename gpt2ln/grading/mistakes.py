@@ -300,8 +300,6 @@ class AttentionKnobs:
     split: str = "transpose"  # "transpose", "no_transpose" (split and merge), "merge_no_transpose"
     order: str = "qkv"  # the order q, k, v are read from c_attn's output
     project: bool = True  # apply c_proj at the end
-    attn_dropout: str = "weights"  # where attn_dropout acts: "weights" (after the softmax), "scores", "none"
-    resid_dropout: bool = True  # resid_dropout on c_proj's output
 
 
 class AttentionVariant(CausalSelfAttention):
@@ -324,15 +322,11 @@ class AttentionVariant(CausalSelfAttention):
         allowed = {"causal": ones.tril(), "none": ones, "excludes_self": ones.tril(-1), "one_future": ones.tril(1),
                    "future_only": ones.triu()}[kn.mask]
         scores = scores.masked_fill(~allowed, kn.fill)
-        scores = self.attn_dropout(scores) if kn.attn_dropout == "scores" else scores
-        weights = F.softmax(scores, dim=kn.softmax_dim)
-        weights = self.attn_dropout(weights) if kn.attn_dropout == "weights" else weights
-        y = weights @ v  # (B, nh, T, hd)
+        y = self.attn_dropout(F.softmax(scores, dim=kn.softmax_dim)) @ v  # (B, nh, T, hd)
         if kn.split == "transpose":
             y = y.transpose(1, 2)
         y = y.reshape(B, T, C)
-        y = self.c_proj(y) if kn.project else y
-        return self.resid_dropout(y) if kn.resid_dropout else y
+        return self.resid_dropout(self.c_proj(y) if kn.project else y)
 
 
 _OFF_BY_ONE = "Your causal mask is off by one: a position cannot see itself"
@@ -388,19 +382,6 @@ ATTENTION = _table("attention", {
     "no_output_projection": (AttentionKnobs(project=False), Explanation(
         "Your attention forgets the output projection c_proj", "After merging the heads, apply `self.c_proj`.",
         S.ATTENTION)),
-    "attn_dropout_never_applied": (AttentionKnobs(attn_dropout="none"), Explanation(
-        "Your attention never applies attn_dropout",
-        "Defining it is not enough: drop out the attention weights, after the softmax and before multiplying by "
-        "v: `weights = self.attn_dropout(F.softmax(scores, dim=-1))`.", S.ATTENTION)),
-    "attn_dropout_on_scores": (AttentionKnobs(attn_dropout="scores"), Explanation(
-        "Your attention applies attn_dropout to the masked scores, before the softmax",
-        "The masked scores are -inf, and dropout multiplies them by 0 or by 1/(1-p): -inf * 0 is NaN, so "
-        "training gives NaN as soon as p > 0. Drop out the attention *weights*, after the softmax: "
-        "`weights = self.attn_dropout(F.softmax(scores, dim=-1))`.", S.ATTENTION)),
-    "resid_dropout_never_applied": (AttentionKnobs(resid_dropout=False), Explanation(
-        "Your attention never applies resid_dropout",
-        "The branch's output is dropped out before it joins the residual stream: "
-        "`return self.resid_dropout(self.c_proj(y))`.", S.ATTENTION)),
 })
 
 

@@ -9,7 +9,7 @@ from .. import load_hf_state_dict as reference_load
 from . import sections as S
 from .compare import StudentCodeError, describe_difference
 from .components import compare_cases
-from .harness import Case, build, call, forward, graded, small_config
+from .harness import Case, build, forward, graded, small_config
 
 
 def _tokens(B, T, vocab):
@@ -74,12 +74,12 @@ def gpt2_properties(GPT2):
         "With norm='post' every block already ends in a LayerNorm, so `ln_f` must be nn.Identity().")
     model.eval()
     idx = torch.randint(50, (2, 10))
-    logits = call(model, idx)
+    logits = forward(model, idx, what="GPT2")
     assert logits.shape == (2, 10, 50), f"GPT2 returns logits of shape (B, T, vocab_size) = (2, 10, 50), got " \
                                         f"{tuple(logits.shape)}."
     idx2 = idx.clone()
     idx2[:, 6:] = (idx2[:, 6:] + 1) % 50
-    logits2 = call(model, idx2)
+    logits2 = forward(model, idx2, what="GPT2")
     assert torch.allclose(logits[:, :6], logits2[:, :6], atol=1e-5), (
         "Changing tokens 6..9 changed the logits at positions 0..5: the model must be causal.")
     _embedding_dropout(model, idx, cfg)
@@ -97,10 +97,15 @@ def _embedding_dropout(model, idx, cfg):
             module.p = 0.0
     model.drop.p = 1.0
     logits = forward(model, idx, what="GPT2")
-    assert torch.allclose(logits, logits[:1, :1].expand_as(logits), atol=1e-5), (
-        "With drop.p = 1 in training mode every embedding is zeroed, so the blocks see only zeros and every "
-        "position's logits must be the same; yours differ. Apply `drop` to the sum of the two embeddings, before "
-        f"the first block: x = drop(wte(idx) + wpe(positions)). See {S.GPT2_MODEL}.")
+    with torch.no_grad():  # what the model's own blocks, ln_f and lm_head make of zero embeddings
+        x = torch.zeros(*idx.shape, cfg.n_embd)
+        for block in model.h:
+            x = block(x)
+        expected = model.lm_head(model.ln_f(x))
+    assert torch.allclose(logits, expected, atol=1e-5), (
+        "With drop.p = 1 in training mode every embedding is zeroed, so the blocks see only zeros; your logits are "
+        "not what your own blocks, ln_f and lm_head make of zeros. Apply `drop` to the sum of the two embeddings, "
+        f"before the first block: x = drop(wte(idx) + wpe(positions)). See {S.GPT2_MODEL}.")
     model.eval()
 
 
@@ -189,7 +194,7 @@ def _logits_match(GPT2, load_hf_state_dict, hf, T):
     idx = torch.randint(cfg.vocab_size, (2, T), generator=g)
     with torch.no_grad():
         expected = hf(idx).logits
-        logits = call(model, idx)
+        logits = forward(model, idx, what="GPT2")
     assert logits.shape == expected.shape, f"logits of shape {tuple(logits.shape)}, expected {tuple(expected.shape)}."
     assert torch.allclose(logits, expected, atol=1e-4, rtol=1e-4), (
         f"Your GPT2 with the loaded weights gives different logits from Hugging Face's GPT2LMHeadModel: "

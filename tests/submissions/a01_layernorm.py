@@ -4,6 +4,9 @@ from nbgrader_helpers import Submission
 
 VAR = "var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # (..., 1), biased"
 NORMALISE = "return (x - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias"
+WEIGHT = "self.weight = nn.Parameter(torch.ones(n_embd))"
+BIAS = "self.bias = nn.Parameter(torch.zeros(n_embd))"
+MLP_OUT = "return self.dropout(self.c_proj(gelu(self.c_fc(x))))"
 GELU = "return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x.pow(3))))"
 
 WRONG = {
@@ -22,6 +25,44 @@ WRONG = {
     "exact_gelu": Submission(
         patches={"gelu": [(GELU, "return x * 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))")]},
         expect="exact GELU"),
+    # issue 12: weight/bias that are not parameters, a library call, dropout in the wrong place, config fields ignored
+    "layernorm_plain_tensors": Submission(
+        patches={"layernorm": [(WEIGHT, "self.weight = torch.ones(n_embd)"),
+                               (BIAS, "self.bias = torch.zeros(n_embd)")]},
+        expect="but as plain tensors, not nn.Parameter"),
+    "layernorm_buffers": Submission(
+        patches={"layernorm": [(WEIGHT, 'self.register_buffer("weight", torch.ones(n_embd))'),
+                               (BIAS, 'self.register_buffer("bias", torch.zeros(n_embd))')]},
+        expect="but as plain tensors, not nn.Parameter"),
+    "layernorm_calls_f_layer_norm": Submission(
+        patches={"layernorm": [(NORMALISE, "return F.layer_norm(x, x.shape[-1:], self.weight, self.bias, self.eps)")]},
+        expect="calls PyTorch's own layer norm"),
+    "layernorm_calls_torch_layer_norm": Submission(
+        patches={"layernorm": [(NORMALISE, "return torch.layer_norm(x, (x.size(-1),), self.weight, self.bias, "
+                                           "self.eps)")]},
+        expect="calls PyTorch's own layer norm"),
+    "mlp_dropout_before_c_proj": Submission(
+        patches={"mlp": [(MLP_OUT, "return self.c_proj(self.dropout(gelu(self.c_fc(x))))")]},
+        expect="applies dropout before c_proj"),
+    "mlp_functional_dropout_on_hidden": Submission(
+        patches={"mlp": [(MLP_OUT, "h = F.dropout(gelu(self.c_fc(x)), self.dropout.p, self.training)\n"
+                                   "        return self.c_proj(h)")]},
+        expect="applies dropout before c_proj"),
+    "mlp_dropout_never_applied": Submission(
+        patches={"mlp": [(MLP_OUT, "return self.c_proj(gelu(self.c_fc(x)))")]},
+        expect="never applies"),
+    "mlp_dropout_hard_coded": Submission(
+        patches={"mlp": [("nn.Dropout(cfg.dropout)", "nn.Dropout(0.1)")]},
+        expect="ignores cfg.dropout"),
+    "mlp_dropout_default_p": Submission(
+        patches={"mlp": [("nn.Dropout(cfg.dropout)", "nn.Dropout()")]},
+        expect="ignores cfg.dropout"),
+    "mlp_ignores_bias": Submission(
+        patches={"mlp": [(", bias=cfg.bias)", ")")]},
+        expect="ignores cfg.bias"),
+    "mlp_returns_a_tuple": Submission(
+        patches={"mlp": [(MLP_OUT, "return self.dropout(self.c_proj(gelu(self.c_fc(x)))), None")]},
+        expect="returned a tuple"),
     "mlp_misnamed_layers": Submission(
         patches={"mlp": [("self.c_fc = ", "self.fc = "), ("self.c_fc(x)", "self.fc(x)")]},
         expect="no attribute `c_fc`"),
@@ -62,7 +103,8 @@ class LayerNorm(nn.Module):
 class MLP(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.c_fc, self.c_proj = nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.Linear(4 * cfg.n_embd, cfg.n_embd)
+        d, b = cfg.n_embd, cfg.bias
+        self.c_fc, self.c_proj = nn.Linear(d, 4 * d, bias=b), nn.Linear(4 * d, d, bias=b)
         self.dropout = nn.Dropout(cfg.dropout)
 
     def forward(self, x):

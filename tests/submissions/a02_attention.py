@@ -4,6 +4,8 @@ from nbgrader_helpers import Submission
 
 MASK = "causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()"
 SCALE = "scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))  # (B, nh, T, T)"
+WEIGHTS = "weights = self.attn_dropout(F.softmax(scores, dim=-1))"
+FILL = 'scores = scores.masked_fill(~causal, float("-inf"))'
 SPLIT = "q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))  # (B, nh, T, hd)"
 
 WRONG = {
@@ -24,6 +26,37 @@ WRONG = {
             (SPLIT, "q, k, v = (t.reshape(B, self.n_head, T, C // self.n_head) for t in (q, k, v))"),
             ("y = (weights @ v).transpose(1, 2).reshape(B, T, C)", "y = (weights @ v).reshape(B, T, C)")]},
         expect="split the heads without the transpose"),
+    # issue 12: dropout where GPT-2 does not put it, config fields ignored, extra return values
+    "attn_dropout_never_applied": Submission(
+        patches={"attention": [(WEIGHTS, "weights = F.softmax(scores, dim=-1)")]},
+        expect="never applies attn_dropout"),
+    "attn_dropout_on_masked_scores": Submission(
+        patches={"attention": [(FILL, 'scores = self.attn_dropout(scores.masked_fill(~causal, float("-inf")))'),
+                               (WEIGHTS, "weights = F.softmax(scores, dim=-1)")]},
+        expect="applies attn_dropout to the masked scores before the softmax"),
+    "attn_dropout_on_scores_before_mask": Submission(
+        patches={"attention": [(FILL, 'scores = self.attn_dropout(scores).masked_fill(~causal, float("-inf"))'),
+                               (WEIGHTS, "weights = F.softmax(scores, dim=-1)")]},
+        expect="attn_dropout acts on the attention weights"),
+    "sdpa_without_dropout": Submission(
+        patches={"attention": [(WEIGHTS + "\n        y = (weights @ v)",
+                                "y = F.scaled_dot_product_attention(q, k, v, is_causal=True)")]},
+        expect="never applies attn_dropout"),
+    "resid_dropout_never_applied": Submission(
+        patches={"attention": [("return self.resid_dropout(self.c_proj(y))", "return self.c_proj(y)")]},
+        expect="never applies resid_dropout"),
+    "dropout_hard_coded": Submission(
+        patches={"attention": [("self.attn_dropout = nn.Dropout(cfg.dropout)", "self.attn_dropout = nn.Dropout(0.1)")]},
+        expect="ignores cfg.dropout"),
+    "ignores_bias": Submission(
+        patches={"attention": [("3 * cfg.n_embd, bias=cfg.bias)", "3 * cfg.n_embd)"),
+                               ("nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)",
+                                "nn.Linear(cfg.n_embd, cfg.n_embd)")]},
+        expect="ignores cfg.bias"),
+    "returns_the_weights_too": Submission(
+        patches={"attention": [("return self.resid_dropout(self.c_proj(y))",
+                                "return self.resid_dropout(self.c_proj(y)), weights")]},
+        expect="returned a tuple"),
 }
 
 RIGHT = {
@@ -78,8 +111,8 @@ class CausalSelfAttention(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.n_head = cfg.n_head
-        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd)
-        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd)
+        self.c_attn = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=cfg.bias)
+        self.c_proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=cfg.bias)
         self.attn_dropout = nn.Dropout(cfg.dropout)
         self.resid_dropout = nn.Dropout(cfg.dropout)
 

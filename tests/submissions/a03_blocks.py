@@ -41,6 +41,37 @@ WRONG = {
     "missing_residual": Submission(
         patches={"pre_ln_block": [(PRE_MLP, "x = self.mlp(self.ln_2(x))")]},
         expect="there is no residual connection"),
+    # issue 12: advice written for the block it is about, an in-place residual, eps ignored, a tuple returned
+    "post_ln_residual_around_the_layernorm": Submission(
+        patches={"post_ln_block": [(POST_ATTN, "x = x + self.ln_1(self.attn(x))"),
+                                   (POST_MLP, "x = x + self.ln_2(self.mlp(x))")]},
+        expect="Post-LN normalises the sum, shortcut included: x = ln(x + f(x))"),
+    "post_ln_attention_half_only": Submission(
+        patches={"post_ln_block": [(POST_ATTN, "x = x + self.ln_1(self.attn(x))")]},
+        expect="in the attention half, the LayerNorm normalises only the sub-layer's output"),
+    "post_ln_layernorm_on_the_input": Submission(
+        patches={"post_ln_block": [(POST_ATTN, "x = self.ln_1(x) + self.attn(x)"),
+                                   (POST_MLP, "x = self.ln_2(x) + self.mlp(x)")]},
+        expect="In Post-LN the LayerNorm takes the sum of the shortcut and the sub-layer: x = ln(x + f(x))"),
+    "pre_ln_in_place_residual": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "x += self.attn(self.ln_1(x))"),
+                                  (PRE_MLP, "x += self.mlp(self.ln_2(x))")]},
+        expect="changed its input in place"),
+    "pre_ln_add_underscore": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "x = x.add_(self.attn(self.ln_1(x)))")]},
+        expect="changed its input in place"),
+    "post_ln_in_place_residual": Submission(
+        patches={"post_ln_block": [(POST_ATTN, "x += self.attn(x)\n        x = self.ln_1(x)")]},
+        expect="changed its input in place"),
+    "pre_ln_ignores_layer_norm_epsilon": Submission(
+        patches={"pre_ln_block": [("LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)", "LayerNorm(cfg.n_embd)")]},
+        expect="ignores cfg.layer_norm_epsilon"),
+    "post_ln_hard_coded_eps": Submission(
+        patches={"post_ln_block": [("eps=cfg.layer_norm_epsilon", "eps=1e-5")]},
+        expect="ignores cfg.layer_norm_epsilon"),
+    "pre_ln_returns_a_tuple": Submission(
+        patches={"pre_ln_block": [(PRE_MLP + "\n        return x", PRE_MLP + "\n        return x, None")]},
+        expect="returned a tuple"),
 }
 
 RIGHT = {

@@ -2,6 +2,7 @@
 
 from nbgrader_helpers import Submission
 
+EMBED = "x = self.drop(self.wte(idx) + self.wpe(positions))"
 TRANSPOSE = "ours[name].copy_(value.t() if name.endswith(conv1d) else value)"
 
 WRONG = {
@@ -21,6 +22,26 @@ WRONG = {
         patches={"gpt2_model": [("x = self.drop(self.wte(idx) + self.wpe(positions))",
                                  "x = self.drop(self.wte(idx))")]},
         expect="does not add the position embedding"),
+    # issue 12: the embedding dropout, ln_f's eps, a tuple returned
+    "drop_never_applied": Submission(
+        patches={"gpt2_model": [(EMBED, "x = self.wte(idx) + self.wpe(positions)")]},
+        expect="never applies its dropout `drop`"),
+    "drop_on_the_tokens_only": Submission(
+        patches={"gpt2_model": [(EMBED, "x = self.drop(self.wte(idx)) + self.wpe(positions)")]},
+        expect="Apply `drop` to the sum of the two embeddings"),
+    "drop_after_the_blocks": Submission(
+        patches={"gpt2_model": [(EMBED, "x = self.wte(idx) + self.wpe(positions)"),
+                                ("return self.lm_head(self.ln_f(x))", "return self.lm_head(self.ln_f(self.drop(x)))")]},
+        expect="Apply `drop` to the sum of the two embeddings"),
+    "drop_hard_coded": Submission(
+        patches={"gpt2_model": [("nn.Dropout(cfg.dropout)", "nn.Dropout(0.1)")]},
+        expect="`drop` must be `nn.Dropout(cfg.dropout)`"),
+    "ln_f_ignores_layer_norm_epsilon": Submission(
+        patches={"gpt2_model": [("LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)", "LayerNorm(cfg.n_embd)")]},
+        expect="ignores cfg.layer_norm_epsilon"),
+    "returns_a_tuple": Submission(
+        patches={"gpt2_model": [("return self.lm_head(self.ln_f(x))", "return self.lm_head(self.ln_f(x)), None")]},
+        expect="returned a tuple"),
 }
 
 RIGHT = {

@@ -11,6 +11,14 @@ WRONG = {
     "decays_to_zero": Submission(
         patches={"schedule": [("min_lr = 0.1 * base_lr", "min_lr = 0.0")]},
         expect="the cosine decays to 0"),
+    # issue 12: a cosine that runs on past total_steps; positional arguments accepted
+    "rises_after_total_steps": Submission(
+        patches={"schedule": [("progress = min((step - warmup_steps) / max(total_steps - warmup_steps, 1), 1.0)",
+                               "progress = (step - warmup_steps) / max(total_steps - warmup_steps, 1)")]},
+        expect="rises again after total_steps"),
+    "positional_arguments": Submission(
+        patches={"schedule": [("def lr_at(step, *, base_lr", "def lr_at(step, base_lr")]},
+        expect="keyword-only"),
 }
 
 RIGHT = {
