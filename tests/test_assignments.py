@@ -10,6 +10,8 @@ import pytest
 from nbgrader_helpers import Course, Submission
 from submissions import LIBRARY
 
+from gpt2ln.grading.mistakes import FORMULA
+
 ASSIGNMENTS = list(LIBRARY)
 SOLUTION, RELEASE = "solution", "release-unmodified"
 
@@ -94,3 +96,13 @@ def test_right_submission_written_differently_earns_full_marks(graded, assignmen
     student = student_id("right", name)
     score, maximum = autograded(course.scores(assignment, student))
     assert score == maximum, course.feedback(assignment, student)
+
+
+def test_block_feedback_recommends_the_formula_of_its_own_block(graded):
+    """Through nbgrader: no PostLNBlock test cell recommends Pre-LN's formula, and no PreLNBlock cell Post-LN's,
+    unless its message names the mix-up as Misconception 2."""
+    course = graded("03_blocks")
+    for name in LIBRARY["03_blocks"].WRONG:
+        for grade_id, message in course.feedback("03_blocks", student_id("wrong", name)).items():
+            other = FORMULA["pre" if "post_ln" in grade_id else "post"]
+            assert other not in message or "Misconception 2" in message, (name, grade_id, message)
