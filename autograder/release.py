@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .engine.course import REPO_ROOT
 
-ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gpt2", "05_gradient_flow", "06_warmup"]
+ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gpt2", "05_gradient_flow", "06_warmup", "07_diagnose"]
 
 
 def release(assignments: list[str] | None = None) -> None:

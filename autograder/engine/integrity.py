@@ -18,12 +18,15 @@ ANSWERS = {
     "02_attention": {"CausalSelfAttention", "causal_mask"},
     "03_blocks": {"PreLNBlock", "PostLNBlock"},
     "04_gpt2": {"GPT2", "load_hf_state_dict", "from_hf_model"},
+    "07_diagnose": {"identity_gap", "stream_sizes", "gradient_ratio", "classify", "measure", "branches_off",
+                    "identity_jacobian_gap"},
 }
 ANSWER_MODULES = {
     "01_layernorm": {"gpt2ln.layers"},
     "02_attention": {"gpt2ln.attention"},
     "03_blocks": {"gpt2ln.blocks"},
     "04_gpt2": {"gpt2ln.model", "gpt2ln.hf"},
+    "07_diagnose": {"gpt2ln.grading.blackbox"},
 }
 PROTECTED_ROOTS = {"torch", "numpy", "gpt2ln"}
 HOOKS = {"settrace", "setprofile", "addaudithook", "register", "input_transformers_post", "input_transformers_cleanup"}

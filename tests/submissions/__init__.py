@@ -5,7 +5,7 @@ contain ``expect``) and ``RIGHT`` (each, written differently from the solution, 
 full marks). A submission is the release notebook with only its answer cells changed.
 """
 
-from . import a01_layernorm, a02_attention, a03_blocks, a04_gpt2, a05_gradient_flow, a06_warmup
+from . import a01_layernorm, a02_attention, a03_blocks, a04_gpt2, a05_gradient_flow, a06_warmup, a07_diagnose
 
 LIBRARY = {
     "01_layernorm": a01_layernorm,
@@ -14,4 +14,5 @@ LIBRARY = {
     "04_gpt2": a04_gpt2,
     "05_gradient_flow": a05_gradient_flow,
     "06_warmup": a06_warmup,
+    "07_diagnose": a07_diagnose,
 }
