@@ -42,19 +42,23 @@ def _indented(text: str) -> str:
     return textwrap.indent("\n".join(wrap(text)), " " * 8)
 
 
-def check_notebook(path: Path, timeout: int = 120) -> int:
+def run(path: Path, timeout: int = 120) -> nbformat.NotebookNode | str:
+    """The notebook at ``path`` executed top to bottom in a fresh kernel, or why it could not be."""
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as error:
-        print(f"{path}: cannot be read as a notebook ({error})")
-        return 2
+        return f"{path}: cannot be read as a notebook ({error})"
     client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3")
     client.resources = {"metadata": {"path": str(Path(path).resolve().parent)}}
     try:
         client.execute()
     except Exception as error:
-        print(f"{path}: the notebook stopped running ({type(error).__name__}: {error})")
-        return 2
+        return f"{path}: the notebook stopped running ({type(error).__name__}: {error})"
+    return nb
+
+
+def report(nb: nbformat.NotebookNode) -> int:
+    """Print every test cell of an executed notebook, passed, failed or hidden; 1 when any visible one failed."""
     tests = [cell for cell in nb.cells if _is_test(cell)]
     visible = [cell for cell in tests if not is_placeholder(cell)]
     hidden = [cell for cell in tests if is_placeholder(cell)]
@@ -78,3 +82,11 @@ def check_notebook(path: Path, timeout: int = 120) -> int:
         print("\n".join(wrap(f"{len(hidden)} hidden tests ({hidden_points:g} points) run only at grading: this check "
                              "cannot score them, and passing every visible test does not earn them.")))
     return 1 if failed else 0
+
+
+def check_notebook(path: Path, timeout: int = 120) -> int:
+    nb = run(path, timeout)
+    if isinstance(nb, str):
+        print(nb)
+        return 2
+    return report(nb)
