@@ -2,6 +2,8 @@
 
 - ``gpt2ln.grading.checks``: the functions the notebooks' test cells call.
 - ``gpt2ln.grading.mistakes``: known-wrong variants (``MISTAKES``) and what they teach.
+- ``gpt2ln.grading.harness``: the test ``Case``, ``small_config``, and ``build`` / ``call`` / ``forward``, which
+  run student code so that its errors become feedback.
 - ``gpt2ln.grading.compare``: copy the same weights into two modules, compare outputs and gradients.
 - ``gpt2ln.grading.report``: the per-kernel registry behind ``checks.summary()``.
 - ``gpt2ln.grading.release``: regenerate ``notebooks/`` from ``solutions/`` with nbgrader.
