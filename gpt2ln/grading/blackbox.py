@@ -135,6 +135,9 @@ KINDS = {k.key: k for k in (
     Kind("torch_post_ln", "post_ln", "PyTorch's nn.TransformerEncoderLayer(norm_first=False), its default",
          _torch_layer(False)),
     Kind("torch_pre_ln", "pre_ln", "PyTorch's nn.TransformerEncoderLayer(norm_first=True)", _torch_layer(True)),
+    # not graded: from outside a stack it *is* Post-LN (once the stream is normalised, ln(x) = x)
+    Kind("normalised_stream", "post_ln", "Misconception 3 as ln(x + f(ln(x))), the stream normalised after the add",
+         lambda d, h: _mistake("normalised_stream")(d, h)),
 )}
 
 

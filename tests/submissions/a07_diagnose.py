@@ -51,15 +51,17 @@ def classify(make_block):
 }
 
 RIGHT = {
-    "jacrev_hooks_and_other_thresholds": Submission(
+    "rows_of_the_jacobian_and_other_thresholds": Submission(
         answers={
             "identity_gap": '''
 def identity_gap(block, x):
     for layer in block.branch_outputs():
         torch.nn.init.zeros_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
-    J = torch.func.jacrev(lambda t: block(t).flatten())(x).reshape(x.numel(), -1)
-    return float(torch.linalg.matrix_norm(J - torch.eye(x.numel())) / x.numel() ** 0.5)
+    x = x.detach().requires_grad_(True)
+    y = block(x).flatten()
+    rows = [torch.autograd.grad(y[i], x, retain_graph=True)[0].flatten() for i in range(y.numel())]
+    return float(torch.linalg.matrix_norm(torch.stack(rows) - torch.eye(x.numel())) / x.numel() ** 0.5)
 ''',
             "stream_sizes": '''
 def stream_sizes(blocks, x):
@@ -84,7 +86,7 @@ def classify(make_block):
     g = torch.Generator().manual_seed(123)
     x, probe = torch.randn(4, 6, C, generator=g), torch.randn(4, 6, C, generator=g)
     stack = [make_block(i) for i in range(6)]
-    gap = identity_gap(make_block(0), x[:1, :5])
+    gap = identity_gap(make_block(0), x[:1, :2])
     if gap > 0.9:
         return "detached_shortcut"
     if gap < 1e-4:
@@ -94,7 +96,8 @@ def classify(make_block):
         return "post_ln"
     return "misconception_1" if abs(s3[1] - s1[1]) < 1e-2 * s1[1] else "misconception_3"
 '''},
-        note="torch.func.jacrev, mean of squares, autograd.grad; its own input, depth and thresholds"),
+        note="the Jacobian row by row (one autograd.grad per output), mean of squares, autograd.grad; its own "
+             "input, depth and thresholds"),
     "gradient_first_then_single_block_scale_test": Submission(
         patches={"classify": [
             ("    if all(abs(a - b) < 1e-3 * b for a, b in zip(sizes_3x[1:], sizes[1:], strict=True)):\n",
