@@ -9,19 +9,25 @@ interrupt on timeout), with three differences that keep a batch going:
   is killed, the cell gets an error saying so, and the cells after it are marked as not run,
   instead of the whole submission failing with no grade;
 * a kernel that dies (memory, CPU time, a crash, ``os._exit``) likewise: the cell says so and
-  the rest are marked as not run. The submission is graded on what ran.
+  the rest are marked as not run. The submission is graded on what ran;
+* output is kept up to ``Limits.output_cell_bytes`` per cell and ``output_total_bytes`` per
+  notebook as it arrives, the rest dropped with a marker (the kernel caps it already, see
+  :class:`autograder.sandbox.zygote.OutputBudget`; this is the grader's own defence against a
+  kernel that bypasses that), and the ``output_truncated`` flag is raised for the cell.
 """
 
 import asyncio
 import time
 
 from jupyter_client.utils import ensure_async, run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Float
 
+from ..sandbox import kernels
 from ..sandbox.kernels import KERNEL_NAME, SandboxKernelManager
+from ..sandbox.zygote import TRUNCATION_MARK, truncation_marker
 from . import lock, probe
 
 
@@ -33,6 +39,21 @@ def _error(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+SLACK = 4096  # what the kernel's own marker adds past its cap
+CUT_IN_KERNEL = "the kernel dropped the rest"
+CUT_BY_GRADER = "the grader dropped the rest"
+LOST = "messages that bypassed the kernel's cap were refused and the cell's output lost (it counts as an error)"
+
+
+def _output_size(output: NotebookNode) -> int:
+    """Characters an output holds: its text, its data (base64 for images), its error."""
+    if output.get("output_type") == "stream":
+        return len(output.get("text", ""))
+    if output.get("output_type") == "error":
+        return len(output.get("evalue", "")) + sum(len(line) for line in output.get("traceback", []))
+    return sum(len(value) if isinstance(value, str) else len(str(value)) for value in output.get("data", {}).values())
+
+
 class SandboxedExecute(Execute):
     interrupt_grace_seconds = Float(5.0, help="how long a timed-out cell has to honour the interrupt").tag(config=True)
 
@@ -42,9 +63,11 @@ class SandboxedExecute(Execute):
         self.kernel_name = KERNEL_NAME
         self.shutdown_kernel = "immediate"  # the kernel is thrown away: no graceful shutdown to wait for
         self._stopped: str | None = None  # why the kernel is gone, once it is
+        self._kept: dict[int, int] = {}  # cell index -> characters of output kept
+        self._truncated: dict[int, str] = {}  # cell index -> where the cap was hit
 
     def preprocess(self, nb, resources=None, km=None):
-        self._stopped = None
+        self._stopped, self._kept, self._truncated = None, {}, {}
         held = lock.held()
         if held:
             held.release()  # the kernel run is the slow part: let other workers use the gradebook
@@ -55,7 +78,7 @@ class SandboxedExecute(Execute):
         finally:
             ours = resources.setdefault("autograder", {})
             ours["execute_seconds"] = time.monotonic() - start
-            ours["runtime_integrity"] = probe.read_probe(nb.cells.pop())
+            ours["runtime_integrity"] = self._truncation_flags(nb) + probe.read_probe(nb.cells.pop())
             if held:
                 held.acquire()
 
@@ -84,6 +107,15 @@ class SandboxedExecute(Execute):
         except KernelStopped as error:
             self._stopped = f"the kernel was stopped in cell {cell_index + 1} (time limit)"
             cell.outputs = list(cell.get("outputs", [])) + [_error("CellTimeoutError", str(error))]
+        except CellTimeoutError as error:
+            if "IOPub" not in str(error):
+                raise
+            # the kernel answered, but its output never finished arriving: messages were refused
+            # (over the size limit) or dropped (queue full). What is missing may be an error,
+            # so a test cell must not pass on it.
+            self._truncated[cell_index] = LOST
+            detail = "this cell's output overflowed the grader's limits and was lost"
+            cell.outputs = list(cell.get("outputs", [])) + [_error("OutputLost", detail)]
         except DeadKernelError:
             self._stopped = f"the kernel died in cell {cell_index + 1}"
             detail = "the kernel died while running this cell (memory, CPU-time or process limit, or a crash)"
@@ -91,3 +123,55 @@ class SandboxedExecute(Execute):
         return cell
 
     execute_cell = run_sync(async_execute_cell)  # nbclient binds the sync name to its own coroutine
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's output handling, keeping only what fits the per-cell and per-notebook caps.
+
+        A stream is cut at the cap, any other output past it dropped, with one marker per cell.
+        Errors are always kept (shortened): nbgrader grades a test cell by whether it has one.
+        The grader's probe (the last cell) has a cell's budget of its own.
+        """
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None or not outs or outs[-1] is not out:
+            return out
+        limits = kernels.limits()
+        if out.get("output_type") == "error":
+            if _output_size(out) > limits.output_cell_bytes:
+                out.evalue = out.get("evalue", "")[: limits.output_cell_bytes // 4]
+                out.traceback = [line[: limits.output_cell_bytes // 4] for line in out.get("traceback", [])[:3]]
+            return out
+        if out.get("output_type") == "stream" and TRUNCATION_MARK in out.get("text", ""):
+            self._truncated.setdefault(cell_index, CUT_IN_KERNEL)
+        kept = self._kept.get(cell_index, 0)
+        room = limits.output_cell_bytes + SLACK - kept
+        if cell_index != len(self.nb.cells) - 1:
+            room = min(room, limits.output_total_bytes + SLACK - sum(self._kept.values()))
+        size = _output_size(out)
+        if size <= room:
+            self._kept[cell_index] = kept + size
+            return out
+        outs.pop()
+        if out.get("output_type") == "stream" and room > 0:
+            out.text = out.text[:room]
+            outs.append(out)
+        self._kept[cell_index] = kept + max(room, 0)
+        if self._truncated.get(cell_index) not in (CUT_BY_GRADER, LOST):
+            marker = truncation_marker(limits.output_cell_bytes, limits.output_total_bytes)
+            outs.append(NotebookNode(output_type="stream", name="stderr", text=marker))
+            self._truncated[cell_index] = CUT_BY_GRADER
+        return None
+
+    def _truncation_flags(self, nb) -> list[dict]:
+        flags = []
+        for index, where in sorted(self._truncated.items()):
+            if index >= len(nb.cells) - 1:
+                continue  # the probe's own cell
+            cell = nb.cells[index]
+            name = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"code cell {index + 1}"
+            limits = kernels.limits()
+            detail = (
+                f"the output passed the limit ({limits.output_cell_bytes >> 20} MB per cell, "
+                f"{limits.output_total_bytes >> 20} MB per notebook): {where}"
+            )
+            flags.append({"kind": "output_truncated", "cell": name, "detail": detail})
+        return flags

@@ -3,9 +3,11 @@
 Static analysis (:mod:`.integrity`) misses ``exec``, ``getattr(__import__(...), ...)`` and the
 like. After the notebook ran, this cell (appended by the executor, removed before anything
 is saved) compares torch's, numpy's and the course package's functions with the ones the
-fork server recorded before the kernel existed, and looks where the answers' classes and
-functions come from. It prints one marked JSON line the executor reads back. Student code
-runs in the same process and could fake this: like every flag, it is a reason to look.
+fork server recorded before the kernel existed, looks where the answers' classes and
+functions come from, and whether the writable space filled up (``disk_full``: ``/tmp``, which
+holds the working folder, is nearly full, or a file reached the file-size limit, RLIMIT_FSIZE).
+It prints one marked JSON line the executor reads back. Student code runs in the same
+process and could fake this: like every flag, it is a reason to look.
 """
 
 import json
@@ -35,7 +37,24 @@ def _autograder_probe(answers):
         module = getattr(namespace.get(name), "__module__", None) or ""
         if module.startswith("gpt2ln"):
             found.append(["reference_import", f"{name} is {module}.{name}, the reference implementation"])
-    print("MARK" + json.dumps(found[:20]))
+    import os, resource
+    disk = os.statvfs("/tmp")
+    if disk.f_blocks and (disk.f_blocks - disk.f_bavail) * disk.f_frsize > 0.98 * disk.f_blocks * disk.f_frsize - 2**20:
+        size = disk.f_blocks * disk.f_frsize / 2**20
+        found.append(["disk_full", f"the writable space (/tmp and the working folder, {size:.0f} MB) is full"])
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+    paths = (os.path.join(folder, name) for folder, _, names in os.walk("/tmp") for name in names)
+    for seen, path in enumerate(paths):
+        if seen >= 20000 or limit == resource.RLIM_INFINITY:
+            break
+        try:
+            if os.lstat(path).st_size >= limit:
+                found.append(["disk_full", f"{path} reached the file-size limit ({limit / 2**20:.0f} MB)"])
+                break
+        except OSError:
+            pass
+    out = getattr(sys.stdout, "write_uncapped", sys.stdout.write)  # past the kernel's output cap
+    out("MARK" + json.dumps(found[:20]) + "\\n")
 _autograder_probe(ANSWERS)
 del _autograder_probe
 '''

@@ -5,9 +5,11 @@ can then drop to an unprivileged uid of its own with ``setpriv``: the process-co
 (RLIMIT_NPROC) is not enforced for root, and a per-worker uid keeps one worker's fork bomb
 from starving the other. Inside there is no network (``--unshare-net``; Jupyter talks to the
 kernel over unix sockets), a private pid namespace (the fork server cleans up with
-``kill(-1)``), and only these paths: ``/usr`` (the system libraries), the interpreter, the
-venv, the ``gpt2ln`` package, the tokenizer cache and corpus (read-only), the fork server's
-own file, and one run folder for the connection files. Not the solutions, not the
+``kill(-1)``), a size-limited tmpfs on ``/tmp`` (``--size``, in bubblewrap since 0.7.0,
+containers/bubblewrap#509; Debian bookworm ships 0.8.0), and only these paths: ``/usr`` (the system libraries), the
+interpreter, the venv, the ``gpt2ln`` package, the tokenizer cache and corpus (read-only),
+the fork server's own file, and one run folder for the connection files (itself a small
+tmpfs, see :class:`~autograder.sandbox.kernels.ForkServer`). Not the solutions, not the
 gradebook, not other submissions: they are simply not there.
 """
 
@@ -27,12 +29,33 @@ PASSED_ENV = ("GPT2LN_QUICK",)  # the course's own switches; nothing else of the
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-kernel limits. The memory limit is on address space, which torch alone uses ~1.5 GB of."""
+    """Per-kernel limits (autograder/README.md, "How it is safe", lists them and why).
+
+    The memory limit is on address space, which torch alone uses ~1.5 GB of. tmpfs pages are
+    not counted in it: the sandbox's ``/tmp`` (which holds the working folder and ``HOME``)
+    is a tmpfs of ``scratch_bytes``, the run folder one of ``run_folder_bytes``, and no file
+    may grow past ``file_bytes`` (RLIMIT_FSIZE). Output is capped in the kernel and again as
+    it reaches the grader: ``output_cell_bytes`` per cell, ``output_total_bytes`` per
+    submission (characters of text, bytes of images), ``message_bytes`` per message part.
+    """
 
     memory_bytes: int = 6 * 2**30
     cpu_seconds: int = 300
     wall_seconds: float = 600.0
     processes: int = 64
+    scratch_bytes: int = 512 * 2**20
+    file_bytes: int = 256 * 2**20
+    run_folder_bytes: int = 16 * 2**20
+    output_cell_bytes: int = 2**20
+    output_total_bytes: int = 4 * 2**20
+    message_bytes: int = 8 * 2**20
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "Limits":
+        return cls(**json.loads(text)) if text else cls()
 
 
 def available() -> bool:
@@ -66,7 +89,8 @@ def command(run_dir: Path, uid: int, limits: Limits) -> list[str]:
     argv = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     argv += ["--die-with-parent", "--new-session", "--cap-add", "CAP_SETUID,CAP_SETGID"]
     argv += ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64"]
-    argv += ["--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += ["--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "--perms", "1777"]
+    argv += ["--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
     for system_file in ("/etc/ld.so.cache", "/etc/fonts"):
         argv += ["--ro-bind", system_file, system_file] if Path(system_file).exists() else []
     for path in _readonly_paths():
@@ -91,5 +115,5 @@ def command(run_dir: Path, uid: int, limits: Limits) -> list[str]:
     argv += ["--chdir", "/tmp"]
     argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
     argv += [str(Path(sys.prefix) / "bin" / "python"), "-I", str(ZYGOTE), str(run_dir / "zygote.sock")]
-    argv += [json.dumps(asdict(limits))]
+    argv += [limits.to_json()]
     return argv

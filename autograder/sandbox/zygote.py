@@ -2,10 +2,12 @@
 
 A fresh kernel that imports torch costs about 1.5 s of CPU; forking a process that already
 imported torch, numpy, matplotlib, gpt2ln and ipykernel costs a few milliseconds. Each forked
-kernel gets resource limits (memory, CPU time, processes), a wall-time limit and an empty
-working folder. Between two submissions every leftover process of the previous one is killed
-(``kill(-1)`` inside the sandbox's own pid namespace) and the scratch space is wiped, so no
-submission sees what another one left behind.
+kernel gets resource limits (memory, CPU time, processes, file size), a wall-time limit, an
+empty working folder, and an output budget (:class:`OutputBudget`): what it prints or
+displays past a few MB is dropped where it is produced, with a visible marker. Between two
+submissions every leftover process of the previous one is killed (``kill(-1)`` inside the
+sandbox's own pid namespace) and ``/tmp`` is wiped, so no submission sees what another one
+left behind.
 
 Protocol on the unix socket (one JSON object per line), per kernel:
     shim -> zygote  {"argv": [...ipykernel arguments...]}
@@ -28,9 +30,137 @@ import shutil
 import signal
 import socket
 import sys
+import threading
 import time
 
-SCRATCH = "/tmp/work"  # the writable tmpfs of the sandbox; wiped between kernels
+SCRATCH = "/tmp/work"  # the working folder, in the sandbox's writable (size-limited) tmpfs /tmp
+RUN_DIR = "/nonexistent"  # the run folder (connection files, sockets): set by serve()
+TRUNCATION_MARK = "[output truncated by the grader:"
+
+
+class OutputBudget:
+    """How much output a kernel may still send: ``per_cell`` per request, ``total`` in all.
+
+    Sizes are characters of text (or of the base64 of an image). A request (cell) past its
+    budget gets one marker line, then nothing more; the host checks again as the output
+    arrives (autograder/engine/execute.py), so a kernel that bypasses this gains nothing.
+    """
+
+    def __init__(self, per_cell: int, total: int):
+        self.per_cell, self.total, self.left_total = per_cell, total, total
+        self.request, self.left_cell, self.marked = None, per_cell, set()
+        self.lock = threading.Lock()
+
+    def take(self, request: str | None, size: int) -> tuple[int, str]:
+        """(how many of ``size`` characters may go out, the marker to append or "")."""
+        with self.lock:
+            if request != self.request:
+                self.request, self.left_cell = request, self.per_cell
+            allowed = max(0, min(size, self.left_cell, self.left_total))
+            self.left_cell -= allowed
+            self.left_total -= allowed
+            if allowed == size or request in self.marked:
+                return allowed, ""
+            self.marked.add(request)
+            return allowed, truncation_marker(self.per_cell, self.total)
+
+
+def truncation_marker(per_cell: int, total: int) -> str:
+    mb = 2**20
+    return (
+        f"\n{TRUNCATION_MARK} a cell may print at most {per_cell / mb:g} MB and a notebook "
+        f"{total / mb:g} MB; the rest of this cell's output was dropped]\n"
+    )
+
+
+def _size(value) -> int:
+    """Characters in the strings of a message's content (dicts and lists walked)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    return 8
+
+
+def _short_error(content: dict, limit: int) -> dict:
+    """An error's content with its value and traceback cut to ``limit`` characters in all."""
+    if _size(content) <= limit:
+        return content
+    content = dict(content)
+    content["evalue"] = str(content.get("evalue", ""))[: limit // 4]
+    traceback = "\n".join(map(str, content.get("traceback") or []))
+    content["traceback"] = [traceback[: limit // 2] + "\n" + truncation_marker(limit, limit).strip()]
+    return content
+
+
+def cap_output(app, budget: OutputBudget) -> None:
+    """Route every output message of an initialised IPKernelApp through ``budget``.
+
+    Streams are capped as they are written (:func:`capped_outstream`, set before the app
+    initialises); here the session's ``send`` caps displays and results, and shortens
+    errors (on iopub and in the execute reply).
+    """
+    from jupyter_client.session import extract_header
+
+    send = app.session.send
+    displays = {"display_data", "update_display_data", "execute_result"}
+
+    def capped_send(stream, msg_or_type, content=None, parent=None, *args, **kwargs):
+        if isinstance(msg_or_type, dict):
+            msg_type, content = msg_or_type["header"]["msg_type"], msg_or_type.get("content")
+            request = (msg_or_type.get("parent_header") or {}).get("msg_id")
+        else:
+            msg_type, request = msg_or_type, extract_header(parent or {}).get("msg_id")
+        if msg_type in displays:
+            size = _size((content or {}).get("data", {}))
+            allowed, marker = budget.take(request, size)
+            if allowed < size:
+                if not marker:
+                    return None
+                if parent is None and isinstance(msg_or_type, dict):
+                    parent = msg_or_type.get("parent_header")
+                msg_or_type, content = "stream", {"name": "stderr", "text": marker}
+                kwargs.pop("buffers", None)
+        elif msg_type in ("error", "execute_reply") and content:
+            content = _short_error(content, budget.per_cell)
+            if isinstance(msg_or_type, dict):
+                msg_or_type = {**msg_or_type, "content": content}
+        return send(stream, msg_or_type, content, parent, *args, **kwargs)
+
+    app.session.send = capped_send
+
+
+def capped_outstream(budget: OutputBudget) -> type:
+    """ipykernel's OutStream (stdout, stderr, and what is written to fds 1 and 2) under ``budget``."""
+    from ipykernel.iostream import OutStream
+
+    class CappedOutStream(OutStream):
+        def write(self, string: str) -> int | None:
+            if not isinstance(string, str):
+                return super().write(string)  # its TypeError
+            allowed, marker = budget.take(self.parent_header.get("msg_id"), len(string))
+            if allowed or marker:
+                super().write(string[:allowed] + marker)
+            return len(string)
+
+        def _watch_pipe_fd(self) -> None:
+            """ipykernel's reader of fds 1 and 2, in 64 KB reads instead of 1000 bytes, and no echo
+            (the kernel's original fds are /dev/null): a flood written to the fd is dropped fast."""
+            if self._fid is None:
+                return
+            try:
+                while self._should_watch and (data := os.read(self._fid, 2**16)):
+                    self.write(data.decode(errors="replace"))
+            except Exception:
+                self._exc = sys.exc_info()
+
+        def write_uncapped(self, string: str) -> int | None:
+            """For the grader's own probe cell (autograder/engine/probe.py)."""
+            return super().write(string)
+
+    return CappedOutStream
 
 
 def warm_up() -> None:
@@ -88,7 +218,7 @@ def snapshot_baseline() -> None:
 
 
 def wipe_leftovers() -> None:
-    """Kill every process of earlier kernels (all but us and the sandbox's init) and empty the scratch."""
+    """Kill every process of earlier kernels (all but us and the sandbox's init) and empty ``/tmp``."""
     try:
         os.kill(-1, signal.SIGKILL)
     except ProcessLookupError:
@@ -99,7 +229,17 @@ def wipe_leftovers() -> None:
                 break
         except ChildProcessError:
             break
-    shutil.rmtree(SCRATCH, ignore_errors=True)
+    run_dir_top = os.path.join("/tmp", os.path.relpath(RUN_DIR, "/tmp").split(os.sep)[0])
+    for entry in os.scandir("/tmp"):  # the working folder and whatever else a kernel left in /tmp
+        if entry.path == run_dir_top:
+            continue  # the run folder (bound from the host, with the sockets) when it lies under /tmp
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
     for folder in (SCRATCH, os.environ["HOME"], os.environ["MPLCONFIGDIR"]):
         os.makedirs(folder, mode=0o700, exist_ok=True)
 
@@ -116,11 +256,23 @@ def run_kernel(argv: list[str], limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     nproc = int(limits["processes"])
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    size = int(limits["file_bytes"])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it raises OSError (EFBIG), not a kill
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # what reaches fds 1 and 2 is captured by ipykernel; its echo goes nowhere
+        os.dup2(null, fd)
+    os.close(null)
     os.chdir(SCRATCH)
     sys.argv = ["ipykernel_launcher", *argv]
     from ipykernel.kernelapp import IPKernelApp
 
-    IPKernelApp.launch_instance()
+    budget = OutputBudget(int(limits["output_cell_bytes"]), int(limits["output_total_bytes"]))
+    globals()["CappedOutStream"] = capped_outstream(budget)
+    app = IPKernelApp.instance(outstream_class=f"{__name__}.CappedOutStream")
+    app.initialize(argv)
+    cap_output(app, budget)
+    app.start()
     os._exit(0)
 
 
@@ -140,6 +292,8 @@ class Kernel:
 
 
 def serve(socket_path: str, limits: dict) -> None:
+    global RUN_DIR
+    RUN_DIR = os.path.dirname(os.path.abspath(socket_path))
     warm_up()
     snapshot_baseline()
     wipe_leftovers()
@@ -150,6 +304,9 @@ def serve(socket_path: str, limits: dict) -> None:
     selector.register(listener, selectors.EVENT_READ)
     kernels: dict[int, Kernel] = {}  # fd -> kernel
     print("ready", flush=True)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # nobody reads the pipe after "ready": a kernel that wrote there would block
+    os.close(null)
     while True:
         for key, _ in selector.select(timeout=0.1):
             if key.fileobj is listener:
