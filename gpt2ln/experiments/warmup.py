@@ -4,7 +4,8 @@ Pre-LN and Post-LN, each with and without a linear warmup, trained on Shakespear
 AdamW at the same high learning rate (:func:`compare`). Xiong et al. (2020) predict that
 Post-LN without warmup trains badly at such a rate, because at initialisation the
 layers next to its output get large gradients (see
-:mod:`gpt2ln.experiments.gradient_flow`), while Pre-LN does not care.
+:mod:`gpt2ln.experiments.gradient_flow`), while Pre-LN is barely affected: it needs less
+warmup, not none (large Pre-LN models still warm up: GPT-3, LLaMA).
 
 What the defaults show (8 blocks of width 32, ``lr=3e-3``, 300 steps of 16 x 32
 characters, 100 of warmup; seeds 0-4): Post-LN without warmup stalls for the whole run at
