@@ -52,6 +52,20 @@ def solution_answers(assignment: str) -> dict[str, str]:
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
 
 
+def fill_answers(nb: nbformat.NotebookNode, assignment: str, submission: Submission, student: str = "") -> None:
+    """Replace a release notebook's answer cells with the solution, edited as ``submission`` says."""
+    answers = solution_answers(assignment)
+    for grade_id, edits in submission.patches.items():
+        for old, new in edits:
+            assert old in answers[grade_id], f"{student}: patch {old!r} does not apply to {grade_id}"
+            answers[grade_id] = answers[grade_id].replace(old, new)
+    answers.update(submission.answers)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
+            cell.source = answers[grade_id]
+
+
 class Course:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -80,17 +94,7 @@ class Course:
         """Write ``submitted/<student>/<assignment>/<assignment>.ipynb``; ``None`` submits the stubs."""
         nb = nbformat.read(self.root / "release" / assignment / f"{assignment}.ipynb", as_version=4)
         if submission is not None:
-            solution = solution_answers(assignment)
-            answers = dict(solution)
-            for grade_id, edits in submission.patches.items():
-                for old, new in edits:
-                    assert old in answers[grade_id], f"{student}: patch {old!r} does not apply to {grade_id}"
-                    answers[grade_id] = answers[grade_id].replace(old, new)
-            answers.update(submission.answers)
-            for cell in nb.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
-                    cell.source = answers[grade_id]
+            fill_answers(nb, assignment, submission, student)
         folder = self.root / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, folder / f"{assignment}.ipynb")
