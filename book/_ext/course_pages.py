@@ -15,7 +15,7 @@ highlighted code labelled with their nbgrader role. Building the notebook in as 
 executing it) keeps the page identical to what a student downloads and costs nothing.
 
 Every address comes from the one setting, :mod:`gpt2ln.links`: the repository button
-(``repository_url``, ``repository_branch``) is set from it at ``config-inited``, and the
+(``repository_url``, ``repository_branch``) is set from it and turned on at ``config-inited``, and the
 exercise pages get the theme's launch menu (the rocket) pointing at their student notebook.
 The theme's own launch buttons are left off: they would open a chapter's MyST ``.md`` source,
 which Colab cannot open.
@@ -31,6 +31,7 @@ every chapter runs again; an unchanged rebuild still runs nothing.
 """
 
 import hashlib
+import html
 import json
 import os
 import posixpath
@@ -133,7 +134,8 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
     download = posixpath.relpath(notebook_relpath(assignment), page_dir)
     parts.append(f"{{download}}`Download {assignment}.ipynb <{download}>`")
     for name, url in links.launch_links(notebook_relpath(assignment)).items():
-        parts.append(f" | [{LAUNCH_TEXT[name]}]({url})")
+        # raw HTML: MyST would escape the "&" of a Markdown link's query twice (&amp;amp;)
+        parts.append(f' | <a href="{html.escape(url)}">{LAUNCH_TEXT[name]}</a>')
     parts.append("\n\nOr open it in JupyterLab from a clone of the repository (`make venv`, then "
                  f"`.venv/bin/jupyter lab {notebook_relpath(assignment)}`).\n:::\n")
     parts.append("Below is the notebook as you receive it, not executed.\n")
@@ -183,7 +185,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 def use_links_setting(app: Sphinx, config) -> None:
     """The repository button from :mod:`gpt2ln.links`; the theme's launch buttons off (see the docstring)."""
     config.html_theme_options.update(repository_url=links.REPOSITORY_URL, repository_branch=links.BRANCH,
-                                      launch_buttons={})
+                                      use_repository_button=True, launch_buttons={})
 
 
 def exercise_launch_menu(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
