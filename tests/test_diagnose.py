@@ -154,3 +154,13 @@ def test_bad_answers_get_a_clear_message(answer, expected):
 def test_bad_measurement_types_get_a_clear_message():
     assert "must return a float" in failure(C.identity_gap_values, lambda b, x: "0")
     assert "must return a list of floats" in failure(C.stream_sizes_values, lambda bs, x: None)
+
+
+def test_handing_in_the_courses_classifier_is_an_integrity_flag():
+    from autograder.engine.integrity import check_cell, notebook_aliases
+
+    for source in ("from gpt2ln.grading.blackbox import classify as c\ndef classify(m):\n    return c(m)",
+                   "def classify(m):\n    return blackbox.classify(m)"):
+        setup = "from gpt2ln.grading import blackbox"
+        flags = check_cell(source, "07_diagnose", notebook_aliases([setup, source]))
+        assert any(kind == "reference_import" for kind, _ in flags), source
