@@ -3,7 +3,8 @@
 Both blocks own the same four modules (``ln_1``, ``attn``, ``ln_2``, ``mlp``) and differ
 only in where the shortcut starts:
 
-    Pre-LN:   x = x + attn(ln_1(x))          shortcut from the sub-layer's *input* x
+    Pre-LN:   x = x + attn(ln_1(x))          shortcut from the block's input x (the input of
+                                             the residual branch), before ln_1
               x = x + mlp(ln_2(x))
     Post-LN:  x = ln_1(x + attn(x))          every path, shortcut included, goes through LN
               x = ln_2(x + mlp(x))
