@@ -448,7 +448,8 @@ def half_text(target: str, half: str) -> Explanation:
         return {
             "residual_after_ln": Explanation(
                 "the residual connection comes after the LayerNorm: h = ln(x); x = h + f(h)",
-                f"The shortcut must start from the sub-layer's input x, before the LayerNorm: {fix}. Starting it "
+                f"The shortcut must start at the input x of the residual branch (the block's input, for the attention "
+                f"half), before the LayerNorm: {fix}. Starting it "
                 "from ln(x) normalises the residual stream at every block.", S.MISCONCEPTION_1, 1),
             "ln_on_shortcut": Explanation(
                 "the LayerNorm sits on the shortcut, ln(x) + f(x), instead of in the branch",
