@@ -77,12 +77,14 @@ def cell_label(meta: dict) -> str:
     """What the student should do with a cell, from its nbgrader metadata."""
     nbg = meta.get("nbgrader", {})
     grade_id = nbg.get("grade_id", "")
+    points = nbg.get("points", 0)
+    points = f"{points:g} point" + ("" if points == 1 else "s")
     if nbg.get("solution") and nbg.get("grade"):
-        return f"Your answer (written, graded: `{grade_id}`, {nbg.get('points', 0)} points)"
+        return f"Your answer (written, graded: `{grade_id}`, {points})"
     if nbg.get("solution"):
         return f"Your answer (graded cell `{grade_id}`)"
     if nbg.get("grade"):
-        return f"Tests (`{grade_id}`, {nbg.get('points', 0)} points; more hidden tests run at grading)"
+        return f"Tests (`{grade_id}`, {points}; more hidden tests run at grading)"
     if nbg.get("task"):
         return f"Task (`{grade_id}`)"
     return ""
