@@ -3,9 +3,11 @@
 Each check builds the student's module and the reference with the same random weights,
 runs both on inputs chosen to expose known bugs, and compares outputs (``*_forward``),
 gradients (``*_gradients``), properties that need no reference (``*_properties``) or all
-of it again on more shapes and in float64 (``*_hidden``). On a failure the message says
-what differs, which known mistake the submission matches (``mistakes.diagnose``) and
-where the book explains it.
+of it again on more shapes, other configs and in float64 (``*_hidden``). A case may vary
+the config (``bias=False``, ``layer_norm_epsilon``, ``dropout``) and run in training mode,
+where the reference and the student's module draw the same dropout masks. On a failure the
+message says what differs, which known mistake the submission matches (``diagnose``), or
+which config field it ignores, and where the book explains it.
 """
 
 import copy
