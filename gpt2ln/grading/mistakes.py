@@ -280,7 +280,7 @@ MLP_MISTAKES = _table("mlp", {
         "GPT-2 drops out the MLP's *output*, the branch that is added to the residual stream: "
         "dropout(c_proj(gelu(c_fc(x)))).", S.MLP)),
     "mlp_dropout_never_applied": (MLPKnobs(dropout="none"), Explanation(
-        "Your MLP never applies its dropout",
+        "Your MLP never applies its dropout (or builds it with p = 0, not cfg.dropout)",
         "Defining `self.dropout` is not enough: call it on c_proj's output, dropout(c_proj(gelu(c_fc(x)))). In "
         "eval() it does nothing, in training it zeroes a fraction cfg.dropout of the outputs.", S.MLP)),
 })
@@ -668,7 +668,7 @@ GPT2_MISTAKES = _table("gpt2", {
         "Pick the block class from `norm`: PreLNBlock for 'pre', PostLNBlock for 'post' (and ln_f = nn.Identity() "
         "for 'post').", S.GPT2_MODEL)),
     "embedding_dropout_never_applied": (GPT2Knobs(embedding_dropout=False), Explanation(
-        "Your GPT2 never applies its dropout `drop`",
+        "Your GPT2 never applies its dropout `drop` (or builds it with p = 0, not cfg.dropout)",
         "Drop out the embeddings before the first block: x = drop(wte(idx) + wpe(positions)). In eval() it does "
         "nothing; in training it zeroes a fraction cfg.dropout of them.", S.GPT2_MODEL)),
 })
