@@ -45,7 +45,9 @@ WARMUP_STEPS = 100
 """The book's warmup: a third of the run."""
 
 DEFAULTS = dict(steps=300, n_layer=8, n_embd=32, n_head=4, block_size=32, batch_size=16)
-"""The book's configuration: about 20 s of CPU time per run (one thread)."""
+"""The book's configuration: about 20 s of CPU time per run with one thread (22 s measured for one
+run on a shared 2-core machine, where the same run took 195 s of wall-clock time); so about a minute
+and a half for :func:`compare`'s four runs on an otherwise idle CPU core, longer on a busy one."""
 
 QUICK = dict(steps=30, n_layer=2, n_embd=16, n_head=2, block_size=16, batch_size=8)
 """A configuration the graded notebook's tests can run in a few seconds; too short to show the effect."""
@@ -80,7 +82,9 @@ class TrainResult:
     val_loss: float  # final held-out loss (nan if the run diverged)
     grad_norms: list[float]  # global gradient norm per step, before clipping if any
     lrs: list[float] = field(default_factory=list)  # the learning rate each step used
-    seconds: float = 0.0  # wall-clock time of the run
+    seconds: float = 0.0  # wall-clock time of the run (training and evaluation)
+    cpu_seconds: float = 0.0  # CPU time of the same span, all threads of this process (a busy machine inflates
+    # only the wall-clock time)
     diverged: bool = False  # the loss became inf or nan and training stopped
 
     @property
@@ -168,7 +172,7 @@ def train(
 
         result = TrainResult(norm=norm, lr=lr, warmup_steps=warmup_steps, losses=[], val_loss=float("nan"),
                              grad_norms=[])
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         bar = tqdm(range(steps), desc=f"{norm}-LN lr={lr:g} warmup={warmup_steps}", disable=not progress, leave=False)
         for step in bar:
             step_lr = lr_at(step, base_lr=lr, warmup_steps=warmup_steps, total_steps=steps)
@@ -195,6 +199,7 @@ def train(
             result.val_loss = evaluate(model, val_tokens, batch_size=batch_size, block_size=block_size, seed=seed,
                                        device=device)
         result.seconds = time.perf_counter() - start
+        result.cpu_seconds = time.process_time() - cpu_start
     return result
 
 
