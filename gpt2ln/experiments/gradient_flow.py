@@ -43,8 +43,8 @@ no optimiser, no data. Choices, and what they change:
   ``0.1-0.4 d``: the stream grows at every block, by about ``0.54 d`` per block on
   average at L = 24 (seed 0), but not at a constant rate: ``0.38 d`` per block over the
   first 12 blocks, ``0.69 d`` over the last 12 (the attention branch's output grows from
-  about ``0.1 d`` to ``0.3-0.4 d`` up the stack, the MLP's stays near ``0.23 d``); inside the upper bound and a little under the
-  lower one.
+  about ``0.1 d`` to ``0.3-0.4 d`` up the stack, the MLP's stays near ``0.23 d``);
+  inside the upper bound and a little under the lower one.
 """
 
 import math
