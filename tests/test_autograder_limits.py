@@ -43,6 +43,9 @@ def batch(tmp_path_factory):
     run, watch = hogs.grade_watched(command, disk=root, env=env)
     report = json.loads((course.root / "report.json").read_text())
     students = {s["student"]: s for s in report["students"]}
+    print(f"\nbatch {watch.seconds:.0f} s; host processes' peak RSS (MB):",
+          {name: peak >> 20 for name, peak in watch.host_peak_bytes.items()},
+          f"; Shmem growth {watch.shmem_growth_bytes >> 20} MB; disk growth {watch.disk_growth_bytes >> 20} MB")
     return {"run": run, "watch": watch, "students": students, "course": course}
 
 

@@ -19,6 +19,7 @@ The flags go to ``resources["autograder"]["integrity"]``.
 """
 
 import copy
+import re
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
@@ -27,9 +28,25 @@ from traitlets import Unicode
 
 from . import integrity
 
+GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]*$")  # nbgrader's metadata schema (v3)
+
 
 def _meta(cell: NotebookNode) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _malformed(meta) -> bool:
+    """nbgrader metadata its own checks would stop the whole run on (not a dict, a bad grade_id...)."""
+    if not isinstance(meta, dict):
+        return True
+    flags = ("grade", "solution", "locked", "task")
+    if any(not isinstance(meta.get(key, False), bool) for key in flags):
+        return True
+    grade_id = meta.get("grade_id")
+    if any(meta.get(key) for key in flags) and not (isinstance(grade_id, str) and GRADE_ID.match(grade_id)):
+        return True
+    points = meta.get("points", 0)
+    return meta.get("grade", False) and (isinstance(points, bool) or not isinstance(points, (int, float)))
 
 
 def _grade_id(cell: NotebookNode) -> str | None:
@@ -59,6 +76,7 @@ class RepairSubmission(NbGraderPreprocessor):
         def flag(kind: str, cell: str | None, detail: str) -> None:
             flags.append({"kind": kind, "cell": cell, "detail": detail})
 
+        self._drop_malformed(nb, flag)
         self._deduplicate(nb, flag)
         self._restore_metadata(nb, ref_cells, flag)
         self._restore_missing(nb, reference, ref_order, flag)
@@ -71,6 +89,15 @@ class RepairSubmission(NbGraderPreprocessor):
         self._static_checks(nb, ref_cells, resources, flag)
         resources.setdefault("autograder", {})["integrity"] = flags
         return nb, resources
+
+    def _drop_malformed(self, nb: NotebookNode, flag) -> None:
+        """Metadata nbgrader cannot read goes (the cell is then restored like a deleted one)."""
+        for index, cell in enumerate(nb.cells):
+            if not isinstance(cell.get("metadata"), dict):
+                cell.metadata = NotebookNode()
+            if "nbgrader" in cell.metadata and _malformed(cell.metadata["nbgrader"]):
+                del cell.metadata["nbgrader"]
+                flag("edited_cell_metadata", f"cell {index + 1}", "unreadable nbgrader metadata; removed")
 
     def _deduplicate(self, nb: NotebookNode, flag) -> None:
         seen: set[str] = set()

@@ -67,7 +67,7 @@ def check_cell(source: str, assignment: str, aliases: dict[str, str]) -> list[tu
     """(kind, detail) for each suspicious construct in one student cell."""
     try:
         tree = ast.parse(_strip_magics(source))
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: null bytes in the source
         return []
     answers, answer_modules = ANSWERS.get(assignment, set()), ANSWER_MODULES.get(assignment, set())
     flags = []
@@ -130,6 +130,6 @@ def notebook_aliases(sources: list[str]) -> dict[str, str]:
     for source in sources:
         try:
             aliases.update(_module_aliases(ast.parse(_strip_magics(source))))
-        except SyntaxError:
+        except (SyntaxError, ValueError):  # ValueError: null bytes in the source
             continue
     return aliases

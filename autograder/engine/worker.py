@@ -81,8 +81,12 @@ class BatchAutograde(Autograde):
         self.set_permissions(self.coursedir.assignment_id, student)
 
 
+MAX_NOTEBOOK_BYTES = 32 * 2**20  # bigger is saved outputs (the grader clears them), not code: refused unread
+
+
 def fingerprint(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _max_score(course: Course) -> float | None:
@@ -98,10 +102,18 @@ def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> di
     path = course.submitted(student)
     if not path.exists():
         return results.failed(student, f"no {course.assignment}.ipynb was submitted", max_score=_max_score(course))
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        reason = (
+            f"the notebook is {size / 2**20:.1f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB limit "
+            "(usually saved outputs: clear them with Edit > Clear Outputs of All Cells, save, submit again)"
+        )
+        return results.failed(student, reason, max_score=_max_score(course))
     try:
         nbformat.validate(nbformat.read(path, as_version=4))
     except Exception as error:  # corrupt JSON, or not a notebook at all
-        reason = f"the notebook could not be read ({type(error).__name__}: {str(error).splitlines()[0][:200]})"
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        reason = f"the notebook could not be read ({type(error).__name__}: {first_line}): not a Jupyter notebook file"
         return results.failed(student, reason, max_score=_max_score(course))
     config = course.config()
     config.RepairSubmission.release_notebook = str(course.release_notebook())
