@@ -45,6 +45,16 @@ def _grade(course: Course, student: str, submission_hash: str, cell_timeout: int
     return result
 
 
+def missing_reason(submissions: Path, student: str, assignment: str) -> str:
+    """Why a student's folder gave no notebook, naming the notebooks that are there instead."""
+    folder = submissions.resolve()
+    folder = folder / "submitted" / student if (folder / "submitted").is_dir() else folder / student
+    notebooks = [p for p in folder.rglob("*.ipynb") if p.is_file() and ".ipynb_checkpoints" not in p.parts]
+    others = sorted(str(p.relative_to(folder)) for p in notebooks)
+    found = f" (found {', '.join(others[:5])}{', ...' if len(others) > 5 else ''}: rename it)" if others else ""
+    return f"no {assignment}.ipynb in the submission folder{found}"
+
+
 def recorded(course: Course) -> dict[str, dict]:
     """student -> {"hash", "result"} for every submission already graded in this folder."""
     folder = course.state / "results"
@@ -71,7 +81,7 @@ def grade_class(
     for student, notebook in found.items():
         if notebook is None:
             if student not in done:
-                record(course, results.failed(student, f"no {assignment}.ipynb in the submission folder"), "")
+                record(course, results.failed(student, missing_reason(submissions, student, assignment)), "")
             continue
         submission_hash = fingerprint(notebook)
         if not force and done.get(student, {}).get("hash") == submission_hash:
