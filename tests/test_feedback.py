@@ -13,7 +13,7 @@ import re
 
 import docutils.nodes
 import pytest
-from feedback_helpers import CRASH_LINE, feedback_page, graded_once, notebook
+from feedback_helpers import BOOK, CRASH_LINE, feedback_page, graded_once, notebook
 from nbgrader_helpers import Course, Submission, solution_answers
 
 from autograder import check
@@ -27,7 +27,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 FRAME = re.compile(r"^\s*File |Traceback \(most recent call last\)|site-packages|gpt2ln/grading/", re.MULTILINE)
 HOST_PATH = re.compile(r"(?<![\w.:/])/(work|root|home|tmp|usr|opt|var)/")
 TALLY = re.compile(r"(\d+) of (\d+) checks passed\.")
-BOOK = REPO_ROOT / "book" / "_build" / "html"
 
 
 # --- the pieces, without a kernel -------------------------------------------------------------
@@ -201,17 +200,44 @@ def graded():
 @pytest.mark.slow
 def test_feedback_page_names_each_test_links_the_book_and_holds_no_host_path(graded):
     for student in ("misconception_1", "crash"):
-        page = feedback_page(graded, student).read_text()
+        # the test's own setting points the book links at the built book here (file://): not the grader's paths
+        page = feedback_page(graded, student).read_text().replace(BOOK.as_uri(), "BOOK_URL")
         visible = re.sub(r"<style.*?</style>|<script.*?</script>", "", page, flags=re.DOTALL)
         assert not HOST_PATH.search(visible), HOST_PATH.search(visible)
         assert str(REPO_ROOT) not in page and "report.py" not in visible and "Test cell" not in visible
-    page = feedback_page(graded, "misconception_1").read_text()
-    assert "Traceback" not in page
+    page = feedback_page(graded, "misconception_1").read_text().replace(BOOK.as_uri(), "BOOK_URL")
+    assert "Traceback" not in re.sub(r"<style.*?</style>", "", page, flags=re.DOTALL)
     toc = page[page.index('<div id="toc">'):page.index("</div>", page.index('<div id="toc">'))]
-    assert re.search(r">PreLNBlock: gradients</a> &mdash; <span class=\"test-score\">0.0 / 2.0</span>", toc)
-    assert re.search(r">PostLNBlock: forward</a> &mdash; <span class=\"test-score\">2.0 / 2.0</span>", toc)
+    assert '>PreLNBlock: gradients</a> — <span class="test-score">0.0 / 2.0</span>' in toc
+    assert '>PostLNBlock: forward</a> — <span class="test-score">2.0 / 2.0</span>' in toc
     earned = sum(float(score) for score in re.findall(r'"test-score">([\d.]+) /', toc))
     assert earned < 15 and f"Total: {earned:.1f} / 15.0 points" in toc
-    assert f'<a href="{sections.MISCONCEPTION_1.url}">{sections.MISCONCEPTION_1.name}</a>' in page
+    anchor = sections.MISCONCEPTION_1.anchor
+    assert f'<a href="BOOK_URL/chapters/05_misconceptions.html#{anchor}">{sections.MISCONCEPTION_1.name}</a>' in page
     crash = feedback_page(graded, "crash").read_text()
     assert "Your code raised it at Cell In[" in crash and "self.attn(x)[..., :3]" in crash
+
+
+@pytest.mark.slow
+def test_no_message_of_the_blocks_library_cites_a_section_twice():
+    from submissions import a03_blocks
+
+    for name, submission in a03_blocks.WRONG.items():
+        code = solution_answers("03_blocks")
+        for grade_id, edits in submission.patches.items():
+            for old, new in edits:
+                code[grade_id] = code[grade_id].replace(old, new)
+        code.update(submission.answers)
+        namespace = {}
+        exec("import torch\nimport torch.nn as nn\nfrom gpt2ln import MLP, CausalSelfAttention, GPTConfig, LayerNorm\n"
+             + "\n".join(code.values()), namespace)
+        for check_name in ("pre_ln_block_forward", "pre_ln_block_gradients", "post_ln_block_forward",
+                           "post_ln_block_properties"):
+            block = namespace["PreLNBlock" if check_name.startswith("pre") else "PostLNBlock"]
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    getattr(checks, check_name)(block)
+            except AssertionError as failure:
+                message = str(failure)
+                cited = [s for start, _, s in sections.find(message) if message[max(0, start - 4):start] == "See "]
+                assert len(cited) == len(set(cited)), f"{name}, {check_name}: {message}"
