@@ -13,7 +13,7 @@ def _grade(args) -> int:
 
     out = args.out or Path("grading") / args.assignment
     report = grade_class(args.assignment, args.submissions, out, args.source, args.workers, args.force,
-                          cell_timeout=args.cell_timeout)
+                          cell_timeout=args.cell_timeout, cluster=args.cluster, db=args.db)
     failed = [s for s in report["students"] if s["status"] == "failed"]
     graded = len(report["students"]) - len(failed)
     print(f"{graded} graded, {len(failed)} failed; report: {out / 'report.json'}, grades: {out / 'grades.csv'}")
@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--source", type=Path, default=REPO_ROOT / "solutions", help="the nbgrader source folder")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
     grade.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (nbgrader's default: 30)")
+    grade.add_argument("--cluster", metavar="ADDRESS",
+                       help="grade on a Dask cluster (its scheduler, e.g. tcp://host:8786) instead of --workers")
+    grade.add_argument("--db", metavar="URL", help="nbgrader's db_url for the gradebook, e.g. "
+                       "postgresql://user@host/gradebook (default: OUT/gradebook.db, SQLite); kept by the folder")
     grade.set_defaults(run=_grade)
 
     for name, run, text in (("feedback", _feedback, "feedback HTML"), ("export", _export, "grades.csv")):

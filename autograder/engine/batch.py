@@ -22,6 +22,7 @@ from ..sandbox import bwrap
 from ..sandbox.kernels import ForkServer
 from . import results
 from .course import Course, find_submissions, prepare, stage
+from .gradebook import use_database
 from .worker import fingerprint, grade_submission, record
 
 FIRST_SANDBOX_UID = 61000  # each worker's kernels run as their own unprivileged uid
@@ -70,10 +71,15 @@ def grade_class(
     force: bool = False,
     limits: bwrap.Limits | None = None,
     cell_timeout: int = 30,
+    cluster: str | None = None,
+    db: str | None = None,
 ) -> dict:
-    if not bwrap.available():
+    """Grade every submission; ``cluster``: a Dask scheduler's address (engine/cluster.py), ``db``: nbgrader's
+    db_url for the gradebook (engine/gradebook.py; default: the folder's SQLite file)."""
+    if cluster is None and not bwrap.available():
         raise SystemExit("grading runs submissions in a sandbox: it needs root, bubblewrap and setpriv")
     course = Course(out.resolve(), assignment)
+    use_database(course.root, db)
     prepare(course, source_dir.resolve())
     found = find_submissions(submissions.resolve(), assignment)
     done = recorded(course)
@@ -93,7 +99,12 @@ def grade_class(
     # unix socket paths are limited to 107 bytes: the kernels' run folders live in a short temporary path
     run_root = Path(tempfile.mkdtemp(prefix="autograder-"))
     try:
-        remaining = _grade_all(course, todo, workers, limits or bwrap.Limits(), cell_timeout, run_root, progress)
+        if cluster:
+            from .cluster import grade_on_cluster
+
+            remaining = grade_on_cluster(course, todo, cluster, limits or bwrap.Limits(), cell_timeout, progress)
+        else:
+            remaining = _grade_all(course, todo, workers, limits or bwrap.Limits(), cell_timeout, run_root, progress)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
     for student, submission_hash in remaining.items():  # never lose anyone

@@ -36,7 +36,8 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.gradebook}"
+        """nbgrader's: gradebook.db here, unless this folder's nbgrader_config.py names a database (gradebook.py)."""
+        return self.coursedir().db_url
 
     @property
     def state(self) -> Path:
@@ -76,7 +77,9 @@ def prepare(course: Course, source_dir: Path) -> None:
     source = source_dir / course.assignment
     if not (source / f"{course.assignment}.ipynb").exists():
         raise FileNotFoundError(f"no source notebook {source / course.assignment}.ipynb")
-    if course.release_notebook().exists() and course.gradebook.exists():
+    from .gradebook import has_assignment
+
+    if course.release_notebook().exists() and has_assignment(course.db_url, course.assignment):
         if (source / f"{course.assignment}.ipynb").read_bytes() == course.source_notebook().read_bytes():
             return
         print(f"{source} changed since this folder was prepared: regenerating (use --force to regrade everyone)")

@@ -1,0 +1,73 @@
+"""Which gradebook a grading folder uses: nbgrader's SQLite file (the default) or a shared database.
+
+``grade ... --db postgresql://USER@HOST/DATABASE`` is nbgrader's own ``CourseDirectory.db_url``
+(an SQLAlchemy URL; SQLAlchemy 2 reaches PostgreSQL through ``psycopg`` 3, in the ``[grading]``
+extra). It is written into the grading folder's ``nbgrader_config.py``, so that every later
+command there (``grade`` again, ``feedback``, ``export``, ``nbgrader formgrader``) uses the
+same gradebook without repeating it. A folder keeps the gradebook it was first graded into:
+its recorded results (``.autograder/``) describe that gradebook, so another ``--db`` is refused.
+
+SQLite has one writer at a time: the workers take turns under a file lock
+(:mod:`autograder.engine.lock`) and a teaching assistant saving a score in formgrader waits
+for the lock's holder (or fails with "database is locked"). PostgreSQL takes row locks:
+workers grading different students and assistants writing manual scores do not wait for
+each other, and nbgrader only updates the columns it changed (``auto_score`` when grading,
+``manual_score`` in formgrader), so neither overwrites the other.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+from .course import CONFIG_TEMPLATE, COURSE_SETTINGS
+
+SETTING = "c.CourseDirectory.db_url = "
+_LINE = re.compile(r"^c\.CourseDirectory\.db_url = (.*)$", re.MULTILINE)
+
+
+def is_sqlite(db_url: str) -> bool:
+    return db_url.startswith("sqlite:")
+
+
+def recorded_url(root: Path) -> str | None:
+    """The db_url a grading folder's nbgrader_config.py sets, or None (nbgrader's SQLite default)."""
+    config = root / "nbgrader_config.py"
+    match = _LINE.search(config.read_text()) if config.exists() else None
+    return ast.literal_eval(match.group(1)) if match else None
+
+
+def use_database(root: Path, db_url: str | None) -> None:
+    """Make the grading folder ``root`` use ``db_url`` (None: keep what it uses; new folders use SQLite).
+
+    Raises SystemExit, with what to do, when the folder was graded into another gradebook.
+    """
+    if db_url is None:
+        return
+    if not re.match(r"^[a-z][a-z0-9+]*://", db_url):
+        raise SystemExit(f"--db {db_url!r} is not a database URL (e.g. postgresql://user@host/gradebook)")
+    config = root / "nbgrader_config.py"
+    was = recorded_url(root)
+    if was == db_url:
+        return
+    if was is not None or (root / "gradebook.db").exists():
+        raise SystemExit(
+            f"{root} was graded into {'its SQLite gradebook' if was is None else was!s}; "
+            f"grade into another --out folder to use {db_url}"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    text = config.read_text() if config.exists() else CONFIG_TEMPLATE.format(settings=str(COURSE_SETTINGS))
+    config.write_text(text + f"{SETTING}{db_url!r}\n")
+
+
+def has_assignment(db_url: str, assignment: str) -> bool:
+    """Whether the gradebook exists and knows the assignment (without creating an SQLite file)."""
+    if is_sqlite(db_url) and not Path(db_url.removeprefix("sqlite:///")).exists():
+        return False
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(db_url) as gradebook:
+            gradebook.find_assignment(assignment)
+        return True
+    except MissingEntry:
+        return False

@@ -1,0 +1,145 @@
+"""Grading on a Dask cluster (``grade --cluster``): a scheduler and two worker processes on this machine,
+started here as an instructor would start them (``dask scheduler``, ``dask worker --nworkers 2``).
+
+The cluster grades like the local pool (same scores, the same report), and a worker killed with
+``kill -9`` in the middle of a batch loses nothing: its submission is graded by the other
+worker (or by the one its nanny restarts), and every submission is recorded exactly once.
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.course import Course, prepare
+from autograder.sandbox import bwrap
+from tests.autograder_fixtures import tiny
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not bwrap.available(), reason="the sandbox needs bubblewrap, setpriv and root"),
+]
+BIN = Path(sys.executable).parent
+ENV = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", OMP_NUM_THREADS="1")
+ENV["DASK_DISTRIBUTED__WORKER__DAEMON"] = "False"  # a worker starts grading processes (engine/cluster.py)
+SLOW = "import time\ntime.sleep(1.5)\n"
+
+
+class LocalDask:
+    """``dask scheduler`` and ``dask worker --nworkers N --nthreads 1`` as subprocesses; stopped by ``stop``."""
+
+    def __init__(self, folder: Path, workers: int = 2):
+        self.file = folder / "scheduler.json"
+        common = ["--no-dashboard"]
+        self.scheduler = subprocess.Popen([BIN / "dask", "scheduler", "--scheduler-file", self.file, "--port", "0",
+                                           *common], env=ENV, stdout=subprocess.DEVNULL, stderr=folder.joinpath(
+                                           "scheduler.log").open("w"))  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not self.file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.workers = subprocess.Popen([BIN / "dask", "worker", "--scheduler-file", self.file, "--nworkers",
+                                         str(workers), "--nthreads", "1", *common], env=ENV, stdout=subprocess.DEVNULL,
+                                        stderr=folder.joinpath("workers.log").open("w"))  # fmt: skip
+        self.address = json.loads(self.file.read_text())["address"]
+        from distributed import Client
+
+        with Client(self.address) as client:
+            client.wait_for_workers(workers, timeout=180)
+
+    def worker_pids(self) -> dict[str, int]:
+        from distributed import Client
+
+        with Client(self.address) as client:
+            return client.run(os.getpid)
+
+    def stop(self) -> None:
+        for process in (self.workers, self.scheduler):
+            process.send_signal(signal.SIGTERM)
+        for process in (self.workers, self.scheduler):
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    cluster = LocalDask(tmp_path_factory.mktemp("dask"))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture()
+def course(tmp_path):
+    tiny.write_source(tmp_path / "solutions")
+    course = Course(tmp_path / "out", tiny.ASSIGNMENT)
+    prepare(course, tmp_path / "solutions")
+    return course
+
+
+def grade(course: Course, submissions: Path, address: str, *extra: str, **kwargs) -> subprocess.Popen:
+    command = [sys.executable, "-m", "autograder", "grade", "tiny", str(submissions), "--out", str(course.root)]
+    command += ["--source", str(course.root.parent / "solutions"), "--cluster", address, *extra]
+    return subprocess.Popen(command, env=ENV, **kwargs)
+
+
+def journal(course: Course) -> list[str]:
+    path = course.state / "journal.log"
+    return [line.split()[1] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_cluster_grades_as_the_local_pool_does(dask_cluster, course, tmp_path):
+    variants = {"alice": (tiny.RIGHT,), "bob": (tiny.WRONG,), "carl": ("def double(x):\n    return x",)}
+    submissions = tiny.write_submissions(tmp_path / "subs", course.release_notebook(), variants)
+    variants["dora"] = "{not a notebook"
+    (submissions / "dora").mkdir()
+    (submissions / "dora" / "tiny.ipynb").write_text(variants["dora"])
+    run = grade(course, submissions, dask_cluster.address, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 1, out + err  # dora failed to grade: the exit code says so, the batch went on
+    report = json.loads((course.root / "report.json").read_text())
+    assert [(s["student"], s["status"], s["score"]) for s in report["students"]] == [
+        ("alice", "graded", 3.0),
+        ("bob", "graded", 1.0),
+        ("carl", "graded", 0.0),
+        ("dora", "failed", None),
+    ]
+    assert "could not be read" in report["students"][3]["error"]
+    assert "double must handle negatives" in report["students"][1]["tests"][1]["message"]
+    assert sorted(journal(course)) == sorted(variants)
+    for student in ("alice", "bob", "carl"):  # graded in place: the autograded notebooks are in the folder
+        assert course.autograded(student).exists()
+    rerun = grade(course, submissions, dask_cluster.address, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    rerun.communicate(timeout=600)
+    assert sorted(journal(course)) == sorted(variants), "a rerun grades nothing already recorded"
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_grades_nothing_twice(dask_cluster, course, tmp_path):
+    variants = {f"s{i:02d}": (SLOW + (tiny.RIGHT if i % 2 else tiny.WRONG),) for i in range(8)}
+    submissions = tiny.write_submissions(tmp_path / "subs", course.release_notebook(), variants)
+    batch = grade(course, submissions, dask_cluster.address, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(journal(course)) < 2:
+        time.sleep(0.1)
+    victim_address, victim = sorted(dask_cluster.worker_pids().items())[0]
+    os.kill(victim, signal.SIGKILL)  # the Dask worker process, with the submission it is grading
+    graded_at_kill = len(journal(course))
+    out, err = batch.communicate(timeout=600)
+    assert graded_at_kill < 8, "the kill must land in the middle of the batch"
+    assert batch.returncode == 0, out + err
+    assert sorted(journal(course)) == sorted(variants)  # each exactly once: none lost, none duplicated
+    report = json.loads((course.root / "report.json").read_text())
+    assert [s["student"] for s in report["students"]] == sorted(variants)
+    assert [s["score"] for s in report["students"]] == [3.0 if i % 2 else 1.0 for i in range(8)]
+    with sqlite3.connect(course.gradebook) as db:
+        assert db.execute("select count(*) from submitted_assignment").fetchone()[0] == 8
+    assert victim not in dask_cluster.worker_pids().values()
