@@ -34,7 +34,12 @@ def is_placeholder(cell) -> bool:
 
 
 def _error(cell) -> str | None:
-    errors = [error_text(o) for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    """The cell's error in words, with the student's own line where a check says where their code raised."""
+    errors = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            where = [line for line in output.get("traceback", []) if line.startswith("Your code raised it at")]
+            errors.append("\n".join([error_text(output), *where]))
     return "\n".join(errors) if errors else None
 
 

@@ -147,6 +147,7 @@ def test_a_crash_shows_the_students_line_and_a_blank_notebook_earns_nothing(tmp_
     assert "your code raised an error: RuntimeError" in text
     assert re.search(r"Your code raised it at Cell In\[\d+\], line \d+: " + re.escape(CRASH_LINE), text), text
     assert not FRAME.search(text) and not HOST_PATH.search(text), text
+    assert "Your code raised it at Cell In[" in check_report(nb)[1]
 
     blank = executed("blank", tmp_path)
     code, printed = check_report(blank)
