@@ -49,12 +49,17 @@ def free_port() -> int:
 
 @contextmanager
 def jupyterlab(root: Path):
-    """JupyterLab serving ``root`` (its working directory too, so nbgrader reads ``root/nbgrader_config.py``)."""
+    """JupyterLab serving ``root`` (its working directory too, so nbgrader reads ``root/nbgrader_config.py``),
+    with a Jupyter configuration of its own: nbgrader's exchange in a folder that exists."""
     port, token = free_port(), secrets.token_hex(16)
     home = root.parent / f"{root.name}-jupyter"
     env = dict(nbgrader_env(), JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
                JUPYTER_DATA_DIR=str(home / "data"), OMP_NUM_THREADS="1")
     env.pop("GPT2LN_QUICK", None)
+    (home / "exchange").mkdir(parents=True)  # nbgrader's assignment list needs an exchange that exists
+    (home / "config").mkdir()
+    (home / "config" / "nbgrader_config.py").write_text(
+        f"c = get_config()  # noqa\nc.Exchange.root = {str(home / 'exchange')!r}\n")
     log = open(home.with_suffix(".log"), "w")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}", "--ip=127.0.0.1",
@@ -141,9 +146,7 @@ def write_student_notebook(folder: Path, name: str, submission: Submission) -> N
 
 def test_student_runs_all_and_validates(tmp_path):
     home = tmp_path / "student"
-    (home / "exchange").mkdir(parents=True)
-    exchange = home / "exchange"  # nbgrader's assignment list needs one that exists
-    (home / "nbgrader_config.py").write_text(f"c = get_config()  # noqa\nc.Exchange.root = {str(exchange)!r}\n")
+    home.mkdir()
     write_student_notebook(home, "03_blocks.ipynb", Submission())
     write_student_notebook(home, "03_blocks_mistake.ipynb", a03_blocks.WRONG["misconception_1_residual_after_ln"])
     with jupyterlab(home) as (url, token), browser_page("student", token) as page:
@@ -205,7 +208,7 @@ def test_instructor_grades_a_written_answer_in_formgrader(tmp_path):
         assert written.manual_score is None
     with jupyterlab(out) as (url, token), browser_page("instructor", token) as page:
         page.goto(f"{url}/formgrader/gradebook/05_gradient_flow/05_gradient_flow")
-        page.locator("text=ada").first.wait_for()
+        page.locator("text=Submission #1").first.wait_for()  # names are hidden until "Show All Names"
         page.screenshot(path=SHOTS / "instructor_1_formgrader_students.png")
         page.goto(f"{url}/formgrader/submissions/{submission_id}/")
         score = page.locator(".nbgrader_cell:has(#written_gradients) input.score")

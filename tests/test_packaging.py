@@ -67,6 +67,8 @@ def fresh_venv(tmp_path_factory) -> Path:
     pip(python, TORCH, KERNEL)
     subprocess.run([str(python), "-m", "ipykernel", "install", "--prefix", str(venv), "--name", "fresh"],
                    check=True, capture_output=True)
+    (venv / "etc" / "ipython").mkdir(parents=True)  # as the Makefile: no "running over TCP" warning per kernel
+    (venv / "etc" / "ipython" / "ipython_kernel_config.json").write_text('{"IPKernelApp": {"log_level": "ERROR"}}')
     probe = subprocess.run([str(python), "-c", "import gpt2ln"], capture_output=True, cwd=venv)
     assert probe.returncode != 0, "the fresh venv already has gpt2ln"
     return python
@@ -88,7 +90,11 @@ def run(nb: nbformat.NotebookNode, python: Path, cwd: Path, env: dict) -> nbform
     manager = KernelManager(kernel_name="fresh", kernel_spec_manager=kernels)
     nb.cells.insert(1, nbformat.v4.new_code_cell(CHECK_INSTALLED))  # after the setup cell
     client = NotebookClient(nb, km=manager, timeout=600, resources={"metadata": {"path": str(cwd)}})
-    client.execute(env=env)
+    try:
+        client.execute(env=env)
+    finally:
+        if manager.has_kernel:
+            manager.shutdown_kernel(now=True)
     return nb
 
 
