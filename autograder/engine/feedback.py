@@ -160,6 +160,7 @@ def generate_feedback(out: Path, assignment: str) -> list[str]:
             continue
         page = course.root / "feedback" / result["student"] / assignment / f"{assignment}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(FAILED_PAGE.format(assignment=html.escape(assignment), error=html.escape(result["error"])))
+        reason = html.escape(without_host_paths(result["error"]))
+        page.write_text(FAILED_PAGE.format(assignment=html.escape(assignment), error=reason))
         notes.append(f"{result['student']}: not graded, feedback explains why ({result['error']})")
     return notes
