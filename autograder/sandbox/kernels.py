@@ -74,8 +74,10 @@ class SandboxKernelManager(AsyncKernelManager):
     def write_connection_file(self, **kwargs) -> None:
         run_dir = Path(self.connection_file).parent
         for leftover in run_dir.iterdir():  # one kernel at a time: what earlier ones left goes first
-            if leftover.name != "zygote.sock":
-                leftover.unlink(missing_ok=True) if not leftover.is_dir() else shutil.rmtree(leftover, True)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            elif leftover.name != "zygote.sock":
+                leftover.unlink(missing_ok=True)
         super().write_connection_file(**kwargs)
         uid = int(os.environ.get("AUTOGRADER_SANDBOX_UID", os.getuid()))
         os.chown(self.connection_file, uid, uid)  # the kernel runs as the sandbox's uid
