@@ -15,58 +15,21 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder.engine.course import Course, prepare
 from autograder.sandbox import bwrap
 from tests.autograder_fixtures import tiny
+from tests.autograder_fixtures.local_dask import ENV, LocalDask
+from tests.postgres_server import postgres  # noqa: F401 (a fixture)
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not bwrap.available(), reason="the sandbox needs bubblewrap, setpriv and root"),
 ]
-BIN = Path(sys.executable).parent
-ENV = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", OMP_NUM_THREADS="1")
-ENV["DASK_DISTRIBUTED__WORKER__DAEMON"] = "False"  # a worker starts grading processes (engine/cluster.py)
 SLOW = "import time\ntime.sleep(1.5)\n"
-
-
-class LocalDask:
-    """``dask scheduler`` and ``dask worker --nworkers N --nthreads 1`` as subprocesses; stopped by ``stop``."""
-
-    def __init__(self, folder: Path, workers: int = 2):
-        self.file = folder / "scheduler.json"
-        common = ["--no-dashboard"]
-        self.scheduler = subprocess.Popen([BIN / "dask", "scheduler", "--scheduler-file", self.file, "--port", "0",
-                                           *common], env=ENV, stdout=subprocess.DEVNULL, stderr=folder.joinpath(
-                                           "scheduler.log").open("w"))  # fmt: skip
-        deadline = time.monotonic() + 120
-        while not self.file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        self.workers = subprocess.Popen([BIN / "dask", "worker", "--scheduler-file", self.file, "--nworkers",
-                                         str(workers), "--nthreads", "1", *common], env=ENV, stdout=subprocess.DEVNULL,
-                                        stderr=folder.joinpath("workers.log").open("w"))  # fmt: skip
-        self.address = json.loads(self.file.read_text())["address"]
-        from distributed import Client
-
-        with Client(self.address) as client:
-            client.wait_for_workers(workers, timeout=180)
-
-    def worker_pids(self) -> dict[str, int]:
-        from distributed import Client
-
-        with Client(self.address) as client:
-            return client.run(os.getpid)
-
-    def stop(self) -> None:
-        for process in (self.workers, self.scheduler):
-            process.send_signal(signal.SIGTERM)
-        for process in (self.workers, self.scheduler):
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +106,25 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_grades_nothing_twice(dask_c
     with sqlite3.connect(course.gradebook) as db:
         assert db.execute("select count(*) from submitted_assignment").fetchone()[0] == 8
     assert victim not in dask_cluster.worker_pids().values()
+
+
+def test_with_a_database_gradebook_the_workers_need_only_the_database(dask_cluster, postgres, course, tmp_path):  # noqa: F811
+    """--db: the task carries the notebooks, the worker grades in its own scratch folder and nbgrader writes
+    into the shared gradebook; the autograded notebook comes back to the grading folder."""
+    url = postgres.url("cluster")
+    database_course = Course(tmp_path / "db_out", tiny.ASSIGNMENT)
+    variants = {"alice": (tiny.RIGHT,), "bob": (tiny.WRONG,)}
+    submissions = tiny.write_submissions(tmp_path / "subs", course.release_notebook(), variants)
+    run = grade(database_course, submissions, dask_cluster.address, "--db", url,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, out + err
+    report = json.loads((database_course.root / "report.json").read_text())
+    assert [(s["student"], s["score"]) for s in report["students"]] == [("alice", 3.0), ("bob", 1.0)]
+    assert not database_course.gradebook.exists()  # no SQLite file: the scores are in PostgreSQL
+    with Gradebook(url) as gradebook:
+        assert {s: gradebook.find_submission("tiny", s).score for s in variants} == {"alice": 3.0, "bob": 1.0}
+    for student in variants:  # written here by the submitter, from the bytes the worker sent back
+        graded = nbformat.read(database_course.autograded(student), as_version=4)
+        assert any(o.get("output_type") == "error" for c in graded.cells for o in c.get("outputs", [])) == (
+            student == "bob")

@@ -39,6 +39,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import uuid
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -56,7 +57,7 @@ from ..sandbox.kernels import ForkServer
 from . import results
 from .batch import FIRST_SANDBOX_UID
 from .course import CONFIG_TEMPLATE, COURSE_SETTINGS, Course
-from .gradebook import SETTING, is_sqlite
+from .gradebook import is_sqlite, settings
 from .worker import fingerprint, grade_submission, record
 
 EXECUTOR = "autograder"  # the executor's name on each Dask worker
@@ -184,7 +185,7 @@ def grade_job(job: Job) -> dict:
         for relative, data in job.files.items():
             (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
             (scratch / relative).write_bytes(data)
-        config = CONFIG_TEMPLATE.format(settings=str(COURSE_SETTINGS)) + f"{SETTING}{job.db_url!r}\n"
+        config = CONFIG_TEMPLATE.format(settings=str(COURSE_SETTINGS)) + settings(job.db_url)
         (scratch / "nbgrader_config.py").write_text(config)
         course.state.mkdir(parents=True)
         outcome = {"result": grade_submission(course, job.student, job.cell_timeout)}
@@ -224,6 +225,8 @@ def grade_on_cluster(course: Course, todo: dict, address: str, limits, cell_time
             client.register_plugin(Sandboxes(limits))
         except Exception as error:  # a worker that cannot grade: say which and why, grade nothing
             raise SystemExit(f"a Dask worker could not start its sandboxes: {error}") from error
+        if not client.scheduler_info()["workers"]:
+            print(f"no Dask worker has joined {address} yet: waiting for one", file=sys.stderr)
         futures = {}
         with dask.annotate(executor=EXECUTOR):
             for student, submission_hash in sorted(todo.items()):

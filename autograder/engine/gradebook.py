@@ -22,6 +22,9 @@ from pathlib import Path
 from .course import CONFIG_TEMPLATE, COURSE_SETTINGS
 
 SETTING = "c.CourseDirectory.db_url = "
+# nbgrader's default course_id is "", for which it makes no course row; SQLite does not enforce the foreign key
+# from an assignment to its course, PostgreSQL does. One id for the course's gradebook, all assignments in it.
+COURSE_ID = "gpt2ln"
 _LINE = re.compile(r"^c\.CourseDirectory\.db_url = (.*)$", re.MULTILINE)
 
 
@@ -34,6 +37,11 @@ def recorded_url(root: Path) -> str | None:
     config = root / "nbgrader_config.py"
     match = _LINE.search(config.read_text()) if config.exists() else None
     return ast.literal_eval(match.group(1)) if match else None
+
+
+def settings(db_url: str) -> str:
+    """The lines of a grading folder's nbgrader_config.py that name its database."""
+    return f"{SETTING}{db_url!r}\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
 
 
 def use_database(root: Path, db_url: str | None) -> None:
@@ -56,7 +64,7 @@ def use_database(root: Path, db_url: str | None) -> None:
         )
     root.mkdir(parents=True, exist_ok=True)
     text = config.read_text() if config.exists() else CONFIG_TEMPLATE.format(settings=str(COURSE_SETTINGS))
-    config.write_text(text + f"{SETTING}{db_url!r}\n")
+    config.write_text(text + settings(db_url))
 
 
 def has_assignment(db_url: str, assignment: str) -> bool:
