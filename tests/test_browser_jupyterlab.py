@@ -215,8 +215,9 @@ def test_instructor_grades_a_written_answer_in_formgrader(tmp_path):
         score.wait_for()
         score.scroll_into_view_if_needed()
         score.fill(str(max_points - 1))
-        score.press("Tab")  # the formgrader saves on change
-        page.wait_for_timeout(1500)
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as saved:
+            score.press("Tab")  # the formgrader saves the score when the field changes
+        assert saved.value.ok, saved.value.status
         page.screenshot(path=SHOTS / "instructor_2_manual_score.png")
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
         written = gb.find_grade("written_gradients", "05_gradient_flow", "05_gradient_flow", "ada")
