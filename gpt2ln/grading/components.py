@@ -237,19 +237,21 @@ def _ignored_field(component: str, case: Case, reference, student_run: Run, name
 def _feedback(component: str, case: Case, problems, diagnosis: tuple[Mistake | Explanation | None, bool],
               default) -> str:
     what = NAMES[component]
+    mistake, both = diagnosis
+    if mistake is not None and both:  # the diagnosis first: it is what the student acts on
+        lines = [f"Your {what} matches a known mistake. {mistake.message()}", "What the check measured:"]
+    elif mistake is not None:
+        lines = [f"Your {what}'s outputs match a known mistake (its gradients differ from it too). "
+                 f"{mistake.message()}", "What the check measured:"]
+    else:
+        lines = [f"Your {what} does not match any mistake we know: compare your code with the book. See {default}.",
+                 "What the check measured:"]
     first = problems[0]
     if first.where == "the output":
-        lines = [f"The output of your {what} differs from the reference ({case.label}): {first.detail}."]
+        lines.append(f"  the output differs from the reference ({case.label}): {first.detail}.")
     else:
-        lines = [f"The forward pass of your {what} is right, but the gradients are not ({case.label}):"]
+        lines.append(f"  the forward pass is right, but the gradients are not ({case.label}):")
         lines += [f"  - {p}" for p in problems[:4]]
-    mistake, both = diagnosis
-    if mistake is not None and both:
-        lines.append(f"It matches a known mistake. {mistake.message()}")
-    elif mistake is not None:
-        lines.append(f"Your outputs match a known mistake (the gradients differ from it too). {mistake.message()}")
-    else:
-        lines.append(f"It does not match any mistake we know: compare your code with the book. See {default}.")
     return "\n".join(lines)
 
 
