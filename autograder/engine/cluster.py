@@ -18,9 +18,9 @@ never share a uid.
 What a worker needs, and where the gradebook is:
 
 * every worker machine has the same course installed (``pip install -e ".[grading]"`` of the
-  same commit, ``python -m gpt2ln.fetch all``), bubblewrap, and runs as root; a task carries
-  a fingerprint of the submitter's ``gpt2ln`` and ``autograder`` sources and a worker whose
-  own differ fails the submission with that reason instead of grading it with other checks;
+  same commit, ``python -m gpt2ln.fetch all``), bubblewrap, and runs as root; the plugin
+  carries a sha256 of the submitter's ``gpt2ln`` and ``autograder`` sources and a worker whose
+  own differ refuses it (``grade`` stops and names the worker) rather than grade with other checks;
 * SQLite gradebook (the default): the workers grade in the grading folder itself, as the
   local pool does, so they must see it at the same path (workers on the grading machine, or
   a shared filesystem); a worker that cannot fails the submission and says to use ``--db``;
@@ -77,7 +77,6 @@ class Job:
     submission_hash: str
     cell_timeout: int
     db_url: str
-    package: str  # fingerprint of the submitter's course sources
     files: dict[str, bytes] = field(default_factory=dict)  # path in the course folder -> bytes (database mode)
 
 
@@ -147,9 +146,12 @@ class Sandboxes(WorkerPlugin):
     name = "autograder-sandboxes"
 
     def __init__(self, limits: bwrap.Limits):
-        self.limits = limits
+        self.limits, self.package = limits, package_fingerprint()  # the submitter's
 
     def setup(self, worker) -> None:
+        if package_fingerprint() != self.package:
+            raise RuntimeError(f"{socket.gethostname()}: its gpt2ln/autograder sources differ from the submitter's; "
+                               "install the same commit on every worker")
         if not bwrap.available():
             raise RuntimeError(f"{socket.gethostname()}: grading needs root, bubblewrap and setpriv")
         if multiprocessing.current_process().daemon:
@@ -167,16 +169,12 @@ class Sandboxes(WorkerPlugin):
 def grade_job(job: Job) -> dict:
     """Grade one submission in this worker's sandbox: ``{"result": ...}``, plus the autograded notebook's
     bytes in database mode (``"autograded"``). Never raises for a bad submission."""
-    where = socket.gethostname()
-    if job.package != package_fingerprint():
-        reason = f"worker {where} has other course sources than the submitter: install the same commit on every worker"
-        return {"result": results.failed(job.student, reason)}
     if not job.files:
         course = Course(Path(job.root), job.assignment)
         staged = course.submitted(job.student)
         if not staged.exists() or fingerprint(staged) != job.submission_hash:
-            reason = (f"worker {where} cannot see the grading folder {job.root} (an SQLite gradebook is graded in "
-                      "place): give the workers a shared database with --db postgresql://...")  # fmt: skip
+            reason = (f"worker {socket.gethostname()} cannot see the grading folder {job.root} (an SQLite gradebook "
+                      "is graded in place): give the workers a shared database with --db postgresql://...")  # fmt: skip
             return {"result": results.failed(job.student, reason)}
         return {"result": grade_submission(course, job.student, job.cell_timeout)}
     scratch = Path(tempfile.mkdtemp(prefix="autograder-job-"))
@@ -202,8 +200,7 @@ def make_job(course: Course, student: str, submission_hash: str, cell_timeout: i
         for folder in (course.release_notebook().parent, course.submitted(student).parent):
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
                 files[str(path.relative_to(course.root))] = path.read_bytes()
-    return Job(str(course.root), course.assignment, student, submission_hash, cell_timeout, db_url,
-               package_fingerprint(), files)  # fmt: skip
+    return Job(str(course.root), course.assignment, student, submission_hash, cell_timeout, db_url, files)
 
 
 def grade_on_cluster(course: Course, todo: dict, address: str, limits, cell_timeout: int, progress) -> dict:
@@ -231,7 +228,8 @@ def grade_on_cluster(course: Course, todo: dict, address: str, limits, cell_time
         with dask.annotate(executor=EXECUTOR):
             for student, submission_hash in sorted(todo.items()):
                 job = make_job(course, student, submission_hash, cell_timeout, db_url)
-                futures[client.submit(grade_job, job, key=f"grade-{batch}-{student}")] = student
+                # retries: a grading process that died (the task raised BrokenProcessPool) gets two more, as locally
+                futures[client.submit(grade_job, job, key=f"grade-{batch}-{student}", retries=2)] = student
         for future in as_completed(futures):
             student = futures[future]
             try:
