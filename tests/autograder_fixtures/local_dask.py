@@ -39,6 +39,14 @@ class LocalDask:
         with Client(self.address) as client:
             return client.run(os.getpid)
 
+    def busy_worker(self) -> tuple[int, list[str]]:
+        """The worker holding the most tasks now: its process id and those tasks' keys."""
+        with Client(self.address) as client:
+            pids = client.run(os.getpid)
+            processing = client.processing()
+        address, keys = max(processing.items(), key=lambda item: len(item[1]))
+        return pids[address], list(keys)
+
     def stop(self) -> None:
         for process in (self.workers, self.scheduler):
             process.send_signal(signal.SIGTERM)
