@@ -62,6 +62,11 @@ def run(path: Path, timeout: int = 120) -> nbformat.NotebookNode | str:
     return nb
 
 
+def count(n: float, noun: str) -> str:
+    """``1 point``, ``2 points``, ``1.5 points``."""
+    return f"{n:g} {noun}{'' if n == 1 else 's'}"
+
+
 def report(nb: nbformat.NotebookNode) -> int:
     """Print every test cell of an executed notebook, passed, failed or hidden; 1 when any visible one failed."""
     tests = [cell for cell in nb.cells if _is_test(cell)]
@@ -73,7 +78,7 @@ def report(nb: nbformat.NotebookNode) -> int:
         points = meta.get("points", 0)
         name = ", ".join(check_titles(cell.source)) or meta.get("grade_id")
         if is_placeholder(cell):
-            print(f"hidden  {meta.get('grade_id')} ({points:g} points): runs at grading, not here")
+            print(f"hidden  {meta.get('grade_id')} ({count(points, 'point')}): runs at grading, not here")
             continue
         error = _error(cell)
         failed += error is not None
@@ -84,8 +89,9 @@ def report(nb: nbformat.NotebookNode) -> int:
     print(tally(len(visible) - failed, len(visible)) + (" Fix the failed ones above." if failed else ""))
     if hidden:
         hidden_points = sum(cell.metadata["nbgrader"].get("points", 0) for cell in hidden)
-        print("\n".join(wrap(f"{len(hidden)} hidden tests ({hidden_points:g} points) run only at grading: this check "
-                             "cannot score them, and passing every visible test does not earn them.")))
+        hidden_tests = f"{count(len(hidden), 'hidden test')} ({count(hidden_points, 'point')})"
+        print("\n".join(wrap(f"{hidden_tests} run only at grading: this check cannot score them, and passing every "
+                             "visible test does not earn them.")))
     return 1 if failed else 0
 
 

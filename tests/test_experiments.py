@@ -120,7 +120,7 @@ def test_last_layer_gradient_vs_depth(sweeps):
     assert sweeps["post"][24].last_grad_norm > 2.5 * sweeps["pre"][24].last_grad_norm
 
 
-def test_pre_ln_stream_grows_linearly_post_ln_stays_normalised(sweeps):
+def test_pre_ln_stream_grows_at_every_block_post_ln_stays_normalised(sweeps):
     """Lemma 2: E||x_l||^2 / d grows linearly in Pre-LN; Post-LN ends every block in a LayerNorm."""
     pre = sweeps["pre"][24].hidden_norms
     assert pre[0] == pytest.approx(1.0, abs=0.1), "xavier init gives a unit-variance input"

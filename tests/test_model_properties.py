@@ -86,7 +86,7 @@ def block_jacobian(block, x):
 
 
 def test_pre_ln_block_with_zero_branches_is_exactly_the_identity():
-    """The shortcut starts at the sub-layer's input, so with silent branches x passes untouched."""
+    """The shortcut starts at the block's input x, before ln_1, so with silent branches x passes untouched."""
     block = zero_residual_projections(PreLNBlock(CFG))
     x = randn(1, 5, CFG.n_embd, dtype=torch.float64)
     block.double()
