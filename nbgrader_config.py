@@ -1,6 +1,4 @@
-"""nbgrader reads this file from the repository root; the settings live in autograder/."""
-
-from pathlib import Path
+"""nbgrader reads this file from the repository root; the settings live in autograder/nbgrader_config.py."""
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
-exec((Path(__file__).resolve().parent / "autograder" / "nbgrader_config.py").read_text())
+load_subconfig("autograder/nbgrader_config.py")  # noqa: F821 (traitlets: relative to this file's folder)

@@ -5,7 +5,7 @@ import os
 import sys
 from pathlib import Path
 
-from .engine.course import REPO_ROOT
+from .profile import current
 
 
 def _grade(args) -> int:
@@ -48,9 +48,14 @@ def _check(args) -> int:
 
 
 def _release(args) -> int:
-    from .release import release
+    from .release import release, stale
 
-    release(args.assignments or None)
+    if args.check:
+        outdated = stale(args.into)
+        print("stale: " + ", ".join(outdated) if outdated else "the release notebooks are up to date")
+        return 1 if outdated else 0
+    for path in release(args.assignments or None, into=args.into):
+        print(f"wrote {path}")
     return 0
 
 
@@ -60,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     release = commands.add_parser("release", help="generate notebooks/ from solutions/ (nbgrader generate_assignment)")
-    release.add_argument("assignments", nargs="*", help="assignment ids (default: all six)")
+    release.add_argument("assignments", nargs="*", help="assignment ids (default: every one in solutions/)")
+    release.add_argument("--into", type=Path, help="the release folder (default: the profile's, notebooks/)")
+    release.add_argument("--check", action="store_true", help="only say whether the release folder is stale")
     release.set_defaults(run=_release)
 
     grade = commands.add_parser("grade", help="grade a folder of submissions")
@@ -68,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("submissions", type=Path, help="SUBMISSIONS/<student>/<assignment>.ipynb or nbgrader's layout")
     grade.add_argument("--workers", type=int, default=1)
     grade.add_argument("--out", type=Path, help="the grading folder (default: grading/ASSIGNMENT)")
-    grade.add_argument("--source", type=Path, default=REPO_ROOT / "solutions", help="the nbgrader source folder")
+    grade.add_argument("--source", type=Path, default=current().solutions,
+                       help="the nbgrader source folder (default: the course profile's)")
     grade.add_argument("--force", action="store_true", help="grade again submissions already graded")
     grade.add_argument("--cell-timeout", type=int, default=30, help="seconds per cell (nbgrader's default: 30)")
     grade.add_argument("--cluster", metavar="ADDRESS",

@@ -70,11 +70,10 @@ class Course:
     def __init__(self, root: Path):
         self.root = Path(root)
         shutil.copytree(REPO / "solutions", self.root / "source")
-        config = (REPO / "autograder" / "nbgrader_config.py").read_text()
         (self.root / "nbgrader_config.py").write_text(
             "c = get_config()  # noqa\n"
-            + config
-            + "\nc.CourseDirectory.source_directory = 'source'\n"
+            + f"load_subconfig({str(REPO / 'autograder' / 'nbgrader_config.py')!r})  # noqa\n"
+            + "c.CourseDirectory.source_directory = 'source'\n"
             + "c.CourseDirectory.release_directory = 'release'\n"
             + f"c.CourseDirectory.db_url = 'sqlite:///{self.root / 'gradebook.db'}'\n"
         )

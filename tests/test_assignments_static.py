@@ -16,22 +16,15 @@ import torch.nn as nn
 
 import gpt2ln
 import gpt2ln.experiments
+from autograder.profile import current
+from autograder.release import assignments, stale
 from gpt2ln.grading import checks
 from gpt2ln.grading.flow_checks import measurement_setup
 from gpt2ln.grading.mistakes import BLOCKS, FORMULA, HALVES, MISTAKES, BlockVariant, block_candidates
-from gpt2ln.grading.release import assignments, stale
 
 REPO = Path(__file__).resolve().parent.parent
-CONTRACT_ANSWERS = {  # ../shared/course-contract.md, "Assignments"
-    "01_layernorm": {"layernorm": "LayerNorm", "gelu": "gelu", "mlp": "MLP"},
-    "02_attention": {"attention": "CausalSelfAttention"},
-    "03_blocks": {"pre_ln_block": "PreLNBlock", "post_ln_block": "PostLNBlock"},
-    "04_gpt2": {"gpt2_model": "GPT2", "load_hf": "load_hf_state_dict"},
-    "05_gradient_flow": {},
-    "06_warmup": {},
-    "07_diagnose": {"identity_gap": "identity_gap", "stream_sizes": "stream_sizes", "gradient_ratio": "gradient_ratio",
-                    "classify": "classify"},
-}
+# What each assignment asks for (../shared/course-contract.md, "Assignments"), as the course profile declares it
+CONTRACT_ANSWERS = {name: asked.answers for name, asked in current().assignments.items()}
 
 
 def cells(assignment, folder="solutions"):
@@ -80,7 +73,7 @@ def test_written_answers_are_manually_graded_where_the_contract_asks():
 @pytest.mark.slow
 def test_release_notebooks_are_not_stale():
     """notebooks/ must be what `nbgrader generate_assignment` makes of solutions/ today."""
-    assert stale() == [], "run `python -m gpt2ln.grading.release` (make release) and commit notebooks/"
+    assert stale() == [], "run `python -m autograder release` (make release) and commit notebooks/"
 
 
 def _run_checks(component, student, kinds=("forward", "gradients", "properties", "hidden")):

@@ -21,8 +21,9 @@ from urllib.parse import parse_qs, urlsplit
 import nbformat
 import pytest
 
+from autograder.release import assignments
 from gpt2ln import links
-from gpt2ln.grading.release import SETUP_ID, assignments, setup_source
+from gpt2ln.grading.release import SETUP_ID, setup_source
 
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = assignments()

@@ -27,7 +27,8 @@ import pytest
 from nbclient import NotebookClient
 from nbgrader_helpers import Submission, fill_answers
 
-from gpt2ln.grading.release import SETUP_ID, assignments
+from autograder.release import assignments
+from gpt2ln.grading.release import SETUP_ID
 from gpt2ln.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,7 @@ same command after a crash grades each remaining submission exactly once.
 """
 
 import ctypes
-import json
 import multiprocessing
-import os
 import shutil
 import signal
 import tempfile
@@ -23,7 +21,8 @@ from ..sandbox.kernels import ForkServer
 from . import results
 from .course import Course, find_submissions, prepare, stage
 from .gradebook import use_database
-from .worker import fingerprint, grade_submission, record
+from .results import ResultStore
+from .worker import fingerprint, grade_submission
 
 FIRST_SANDBOX_UID = 61000  # each worker's kernels run as their own unprivileged uid
 
@@ -40,9 +39,9 @@ def _init_worker(course: Course, counter, limits: bwrap.Limits, run_root: Path) 
     _fork_server = ForkServer(run_root / f"w{index}", FIRST_SANDBOX_UID + index, limits).__enter__()
 
 
-def _grade(course: Course, student: str, submission_hash: str, cell_timeout: int) -> dict:
+def _grade(course: Course, student: str, submission_hash: str, cell_timeout: int) -> results.Result:
     result = grade_submission(course, student, cell_timeout)
-    record(course, result, submission_hash)
+    ResultStore(course).record(result, submission_hash)
     return result
 
 
@@ -54,12 +53,6 @@ def missing_reason(submissions: Path, student: str, assignment: str) -> str:
     others = sorted(str(p.relative_to(folder)) for p in notebooks)
     found = f" (found {', '.join(others[:5])}{', ...' if len(others) > 5 else ''}: rename it)" if others else ""
     return f"no {assignment}.ipynb in the submission folder{found}"
-
-
-def recorded(course: Course) -> dict[str, dict]:
-    """student -> {"hash", "result"} for every submission already graded in this folder."""
-    folder = course.state / "results"
-    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))} if folder.exists() else {}
 
 
 def grade_class(
@@ -82,15 +75,16 @@ def grade_class(
     use_database(course.root, db)
     prepare(course, source_dir.resolve())
     found = find_submissions(submissions.resolve(), assignment)
-    done = recorded(course)
+    store = ResultStore(course)
+    done = store.all()
     todo: dict[str, str] = {}
     for student, notebook in found.items():
         if notebook is None:
             if student not in done:
-                record(course, results.failed(student, missing_reason(submissions, student, assignment)), "")
+                store.record(results.failed(student, missing_reason(submissions, student, assignment)), "")
             continue
         submission_hash = fingerprint(notebook)
-        if not force and done.get(student, {}).get("hash") == submission_hash:
+        if not force and student in done and done[student].hash == submission_hash:
             continue
         stage(course, student, notebook)
         todo[student] = submission_hash
@@ -109,9 +103,9 @@ def grade_class(
         shutil.rmtree(run_root, ignore_errors=True)
     for student, submission_hash in remaining.items():  # never lose anyone
         failure = results.failed(student, "the grading worker died repeatedly on this submission")
-        record(course, failure, submission_hash)
+        store.record(failure, submission_hash)
     progress.close()
-    report = write_report(course)
+    report = store.report()
     from .export import export_csv
 
     export_csv(course)
@@ -140,12 +134,3 @@ def _grade_all(course, todo: dict, workers: int, limits, cell_timeout: int, run_
         except BrokenProcessPool:
             continue
     return remaining
-
-
-def write_report(course: Course) -> dict:
-    students = [entry["result"] for _, entry in sorted(recorded(course).items())]
-    report = {"assignment": course.assignment, "students": students}
-    temporary = course.root / "report.json.tmp"
-    temporary.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
-    os.replace(temporary, course.root / "report.json")
-    return report

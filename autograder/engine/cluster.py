@@ -4,7 +4,7 @@
 cluster as one task; Dask's scheduler places it, and reschedules it when the worker holding
 it dies (``distributed.scheduler.allowed-failures`` times, 3 by default; then ``KilledWorker``,
 recorded as ``failed``). The submitting process records each result as it comes back
-(:func:`autograder.engine.worker.record`), so resume semantics are the local pool's: a
+(:meth:`autograder.engine.results.ResultStore.record`), so resume semantics are the local pool's: a
 result is recorded once, by one process, and a rerun grades only what is not recorded.
 
 On each worker, :class:`Sandboxes` (a Dask ``WorkerPlugin``) adds an executor of grading
@@ -49,16 +49,17 @@ from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from gpt2ln.grading.release import nbgrader_env
 from gpt2ln.paths import REPO_ROOT
 
+from ..release import nbgrader_env
 from ..sandbox import bwrap
 from ..sandbox.kernels import ForkServer
 from . import results
 from .batch import FIRST_SANDBOX_UID
 from .course import CONFIG_TEMPLATE, COURSE_SETTINGS, Course
 from .gradebook import is_sqlite, settings
-from .worker import fingerprint, grade_submission, record
+from .results import ResultStore
+from .worker import fingerprint, grade_submission
 
 EXECUTOR = "autograder"  # the executor's name on each Dask worker
 FIRST_CLUSTER_UID = FIRST_SANDBOX_UID + 1000  # apart from the local pool's uids, on a machine that runs both
@@ -240,7 +241,7 @@ def grade_on_cluster(course: Course, todo: dict, address: str, limits, cell_time
             if "autograded" in outcome:
                 course.autograded(student).parent.mkdir(parents=True, exist_ok=True)
                 course.autograded(student).write_bytes(outcome["autograded"])
-            record(course, outcome["result"], todo[student])
+            ResultStore(course).record(outcome["result"], todo[student])
             progress.update()
             future.release()
     return {}

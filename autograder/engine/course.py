@@ -19,7 +19,7 @@ COURSE_SETTINGS = REPO_ROOT / "autograder" / "nbgrader_config.py"
 
 CONFIG_TEMPLATE = '''"""nbgrader settings for this grading folder (written by `python -m autograder grade`)."""
 c = get_config()  # noqa: F821
-exec(open({settings!r}).read())
+load_subconfig({settings!r})  # noqa: F821
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 '''

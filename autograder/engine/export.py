@@ -8,13 +8,13 @@ grading folder gives the same file.
 """
 
 import csv
-import json
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from .course import Course
+from .results import ResultStore
 
 COLUMNS = [
     "assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -23,8 +23,7 @@ COLUMNS = [
 
 
 def _results(root: Path, assignment: str) -> dict[str, dict]:
-    folder = root / ".autograder" / assignment / "results"
-    return {p.stem: json.loads(p.read_text())["result"] for p in sorted(folder.glob("*.json"))}
+    return {student: entry.result.to_dict() for student, entry in ResultStore(Course(root, assignment)).all().items()}
 
 
 class StatusCsvExportPlugin(ExportPlugin):

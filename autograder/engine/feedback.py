@@ -22,7 +22,6 @@ What a student reads, in the order the page is built:
 """
 
 import html
-import json
 import re
 import sys
 from pathlib import Path
@@ -38,6 +37,7 @@ from gpt2ln.grading.report import check_titles, error_text
 from gpt2ln.paths import REPO_ROOT
 
 from .course import Course
+from .results import ResultStore
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 NBGRADER_TEMPLATES = Path(sys.modules["nbgrader"].__file__).parent / "server_extensions" / "formgrader" / "templates"
@@ -154,13 +154,13 @@ def generate_feedback(out: Path, assignment: str) -> list[str]:
     if any((course.root / "autograded").glob(f"*/{assignment}")):
         converter.start()
     notes = []
-    for result_file in sorted((course.state / "results").glob("*.json")):
-        result = json.loads(result_file.read_text())["result"]
-        if result["status"] != "failed":
+    for entry in ResultStore(course).all().values():
+        result = entry.result
+        if result.status != "failed":
             continue
-        page = course.root / "feedback" / result["student"] / assignment / f"{assignment}.html"
+        page = course.root / "feedback" / result.student / assignment / f"{assignment}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        reason = html.escape(without_host_paths(result["error"]))
+        reason = html.escape(without_host_paths(result.error))
         page.write_text(FAILED_PAGE.format(assignment=html.escape(assignment), error=reason))
-        notes.append(f"{result['student']}: not graded, feedback explains why ({result['error']})")
+        notes.append(f"{result.student}: not graded, feedback explains why ({result.error})")
     return notes

@@ -1,47 +1,34 @@
 """Integrity checks on what a student wrote: static analysis of the cells they could edit.
 
 Flags (each ``{"kind", "cell", "detail"}`` in report.json and the CSV):
-``monkeypatch`` (assigning to, deleting or ``setattr`` on torch, numpy, gpt2ln or the checks,
+``monkeypatch`` (assigning to, deleting or ``setattr`` on the profile's protected libraries (torch,
+numpy), the course package or its checks,
 replacing ``sys.modules`` entries, hooking IPython or the tracer), ``reference_import``
-(importing the reference implementation of this assignment's answers from ``gpt2ln``, or the
-checks themselves), ``fixture_read`` (opening the course package's files, e.g. test fixtures).
+(importing the reference implementation of this assignment's answers from the course package,
+or the checks themselves), ``fixture_read`` (opening the course package's files, e.g. test
+fixtures). What counts comes from the course profile (:mod:`autograder.profile`).
 The cell-level flags (edited, deleted, duplicated test cells) come from :mod:`.intake`.
 A flag is a reason to look, not a verdict: the scores are left as nbgrader computed them.
 """
 
 import ast
 
-# The answers each assignment asks for (course contract, "Assignments"): importing these from
-# gpt2ln in an answer cell is handing in the reference implementation.
-ANSWERS = {
-    "01_layernorm": {"LayerNorm", "gelu", "MLP"},
-    "02_attention": {"CausalSelfAttention", "causal_mask"},
-    "03_blocks": {"PreLNBlock", "PostLNBlock"},
-    "04_gpt2": {"GPT2", "load_hf_state_dict", "from_hf_model"},
-    "07_diagnose": {"identity_gap", "stream_sizes", "gradient_ratio", "classify", "measure", "branches_off",
-                    "identity_jacobian_gap"},
-}
-ANSWER_MODULES = {
-    "01_layernorm": {"gpt2ln.layers"},
-    "02_attention": {"gpt2ln.attention"},
-    "03_blocks": {"gpt2ln.blocks"},
-    "04_gpt2": {"gpt2ln.model", "gpt2ln.hf"},
-    "07_diagnose": {"gpt2ln.grading.blackbox"},
-}
-PROTECTED_ROOTS = {"torch", "numpy", "gpt2ln"}
+from ..profile import current
+
 HOOKS = {"settrace", "setprofile", "addaudithook", "register", "input_transformers_post", "input_transformers_cleanup"}
 
 
 def _module_aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> the module (or module attribute) it is bound to, for the protected packages."""
-    aliases = {name: name for name in PROTECTED_ROOTS}
+    protected = current().protected_roots
+    aliases = {name: name for name in protected}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 top = alias.name.split(".")[0]
-                if top in PROTECTED_ROOTS:
+                if top in protected:
                     aliases[alias.asname or top] = alias.name if alias.asname else top
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PROTECTED_ROOTS:
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in protected:
             for alias in node.names:
                 aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return aliases
@@ -69,7 +56,10 @@ def check_cell(source: str, assignment: str, aliases: dict[str, str]) -> list[tu
         tree = ast.parse(_strip_magics(source))
     except (SyntaxError, ValueError):  # ValueError: null bytes in the source
         return []
-    answers, answer_modules = ANSWERS.get(assignment, set()), ANSWER_MODULES.get(assignment, set())
+    profile = current()
+    package, checks = profile.package, profile.checks
+    asked = profile.assignment(assignment)
+    answers, answer_modules = asked.reference_names, set(asked.modules)
     flags = []
 
     def patched(target: ast.AST) -> None:
@@ -93,28 +83,28 @@ def check_cell(source: str, assignment: str, aliases: dict[str, str]) -> list[tu
                 flags.append(("monkeypatch", f"installs a hook: {name}"))
             if name in ("open", "io.open", "pathlib.Path", "Path", "torch.load", "np.load", "numpy.load"):
                 for arg in node.args:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and "gpt2ln" in arg.value:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and package in arg.value:
                         flags.append(("fixture_read", f"{name}({arg.value!r})"))
             if name in ("importlib.import_module", "__import__") and node.args:
                 arg = node.args[0]
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.startswith("gpt2ln"):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.startswith(package):
                     flags.append(("reference_import", f"{name}({arg.value!r})"))
-        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gpt2ln"):
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package):
             taken = {alias.name for alias in node.names} & answers
-            if taken or node.module in answer_modules or node.module.startswith("gpt2ln.grading"):
+            if taken or node.module in answer_modules or node.module.startswith(checks):
                 names = ", ".join(sorted(taken)) or ", ".join(a.name for a in node.names)
                 flags.append(("reference_import", f"from {node.module} import {names}"))
         elif isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name in answer_modules or alias.name.startswith("gpt2ln.grading"):
+                if alias.name in answer_modules or alias.name.startswith(checks):
                     flags.append(("reference_import", f"import {alias.name}"))
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
             dotted = _dotted(node)
             root = dotted.split(".")[0]
-            if root in aliases and aliases[root].split(".")[0] == "gpt2ln" and node.attr in answers:
+            if root in aliases and aliases[root].split(".")[0] == package and node.attr in answers:
                 flags.append(("reference_import", f"uses {dotted}"))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if "gpt2ln/grading" in node.value or "fixtures" in node.value:
+            if any(marker in node.value for marker in profile.fixture_markers):
                 flags.append(("fixture_read", f"refers to {node.value!r}"))
     return sorted(set(flags))
 
@@ -126,7 +116,7 @@ def _strip_magics(source: str) -> str:
 
 def notebook_aliases(sources: list[str]) -> dict[str, str]:
     """The module aliases bound anywhere in the notebook (imports in read-only cells count too)."""
-    aliases = {name: name for name in PROTECTED_ROOTS}
+    aliases = {name: name for name in current().protected_roots}
     for source in sources:
         try:
             aliases.update(_module_aliases(ast.parse(_strip_magics(source))))

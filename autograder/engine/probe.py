@@ -2,10 +2,11 @@
 
 Static analysis (:mod:`.integrity`) misses ``exec``, ``getattr(__import__(...), ...)`` and the
 like. After the notebook ran, this cell (appended by the executor, removed before anything
-is saved) compares torch's, numpy's and the course package's functions with the ones the
-fork server recorded before the kernel existed, looks where the answers' classes and
-functions come from, and whether the writable space filled up (``disk_full``: ``/tmp``, which
-holds the working folder, is nearly full, or a file reached the file-size limit, RLIMIT_FSIZE).
+is saved) compares the functions of the profile's watched modules (torch, numpy) and of the
+course package with the ones the fork server recorded before the kernel existed, looks where
+the answers' classes and functions come from (the course profile, :mod:`autograder.profile`),
+and whether the writable space filled up (``disk_full``: ``/tmp``, which holds the working
+folder, is nearly full, or a file reached the file-size limit, RLIMIT_FSIZE).
 It prints one marked JSON line the executor reads back. Student code runs in the same
 process and could fake this: like every flag, it is a reason to look.
 """
@@ -14,17 +15,17 @@ import json
 
 from nbformat.notebooknode import NotebookNode
 
-from .integrity import ANSWERS
+from ..profile import current
 
 MARK = "__AUTOGRADER_PROBE__"
 
 PROBE = '''
-def _autograder_probe(answers):
+def _autograder_probe(answers, package):
     import json, sys
     found = []
     baseline = sys.modules.get("_autograder_baseline")
     if baseline is None:
-        found.append(["monkeypatch", "the grader's record of torch/numpy/gpt2ln functions was removed"])
+        found.append(["monkeypatch", "the grader's record of the watched functions was removed"])
     else:
         for owner, holder in baseline.owners.items():
             if not isinstance(holder, type) and sys.modules.get(owner) is not holder:
@@ -35,7 +36,7 @@ def _autograder_probe(answers):
     namespace = get_ipython().user_ns
     for name in answers:
         module = getattr(namespace.get(name), "__module__", None) or ""
-        if module.startswith("gpt2ln"):
+        if module == package or module.startswith(package + "."):
             found.append(["reference_import", f"{name} is {module}.{name}, the reference implementation"])
     import os, resource
     disk = os.statvfs("/tmp")
@@ -55,13 +56,15 @@ def _autograder_probe(answers):
             pass
     out = getattr(sys.stdout, "write_uncapped", sys.stdout.write)  # past the kernel's output cap
     out("MARK" + json.dumps(found[:20]) + "\\n")
-_autograder_probe(ANSWERS)
+_autograder_probe(ANSWERS, PACKAGE)
 del _autograder_probe
 '''
 
 
 def probe_cell(assignment: str) -> NotebookNode:
-    source = PROBE.replace("MARK", MARK).replace("ANSWERS", json.dumps(sorted(ANSWERS.get(assignment, set()))))
+    profile = current()
+    answers = json.dumps(sorted(profile.assignment(assignment).reference_names))
+    source = PROBE.replace("MARK", MARK).replace("ANSWERS", answers).replace("PACKAGE", json.dumps(profile.package))
     return NotebookNode(cell_type="code", source=source.strip(), metadata={}, outputs=[], execution_count=None)
 
 

@@ -8,7 +8,6 @@ intake repair first and the sandboxed, robust executor). Every failure is caught
 """
 
 import hashlib
-import json
 import logging
 import os
 import traceback
@@ -97,8 +96,8 @@ def _max_score(course: Course) -> float | None:
         return None
 
 
-def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> dict:
-    """Grade one staged submission; returns its report entry (and records it, see :func:`record`)."""
+def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> results.Result:
+    """Grade one staged submission; returns its result (the caller records it, :class:`.results.ResultStore`)."""
     path = course.submitted(student)
     if not path.exists():
         return results.failed(student, f"no {course.assignment}.ipynb was submitted", max_score=_max_score(course))
@@ -139,17 +138,6 @@ def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> di
         return results.failed(student, f"grading failed: {reason} ({detail[:300]})", flags, _max_score(course))
     finally:
         os.chdir(cwd)
-
-
-def record(course: Course, result: dict, submission_hash: str) -> None:
-    """Write the result atomically, then journal it: a result file means "graded, don't redo"."""
-    result_file = course.state / "results" / f"{result['student']}.json"
-    result_file.parent.mkdir(parents=True, exist_ok=True)
-    temporary = result_file.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"hash": submission_hash, "result": result}, indent=1))
-    os.replace(temporary, result_file)
-    with open(course.state / "journal.log", "a") as journal:
-        journal.write(f"{result['status']} {result['student']} {submission_hash}\n")
 
 
 class _ListHandler(logging.Handler):

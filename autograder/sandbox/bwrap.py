@@ -7,7 +7,8 @@ from starving the other. Inside there is no network (``--unshare-net``; Jupyter 
 kernel over unix sockets), a private pid namespace (the fork server cleans up with
 ``kill(-1)``), a size-limited tmpfs on ``/tmp`` (``--size``, in bubblewrap since 0.7.0,
 containers/bubblewrap#509; Debian bookworm ships 0.8.0), and only these paths: ``/usr`` (the system libraries), the
-interpreter, the venv, the ``gpt2ln`` package, the tokenizer cache and corpus (read-only),
+interpreter, the venv, the course package and its data (read-only; both named by the course
+profile, :mod:`autograder.profile`),
 the fork server's own file, and one run folder for the connection files (itself a small
 tmpfs, see :class:`~autograder.sandbox.kernels.ForkServer`). Not the solutions, not the
 gradebook, not other submissions: they are simply not there.
@@ -20,11 +21,9 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import gpt2ln
+from ..profile import Profile, current
 
-REPO_ROOT = Path(gpt2ln.__file__).resolve().parent.parent
 ZYGOTE = Path(__file__).resolve().parent / "zygote.py"
-PASSED_ENV = ("GPT2LN_QUICK",)  # the course's own switches; nothing else of the grader's environment goes in
 
 
 @dataclass(frozen=True)
@@ -62,14 +61,21 @@ def available() -> bool:
     return shutil.which("bwrap") is not None and shutil.which("setpriv") is not None and os.geteuid() == 0
 
 
-def _readonly_paths() -> list[Path]:
-    """The interpreter, the venv, the course package, and the data the notebooks read."""
-    venv = Path(sys.prefix)
-    interpreter = Path(sys.base_prefix)
-    paths = [interpreter, venv, REPO_ROOT / "gpt2ln", ZYGOTE]
-    data = Path(os.environ.get("GPT2LN_DATA_DIR") or REPO_ROOT / "data")
-    paths += [data / "tiktoken", data / "shakespeare.txt"]
+def _readonly_paths(profile: Profile) -> list[Path]:
+    """The interpreter, the venv, the course package, and the data the notebooks read (the course profile's)."""
+    paths = [Path(sys.base_prefix), Path(sys.prefix), profile.package_dir(), ZYGOTE]
+    paths += [profile.data_dir() / name for name in profile.read_only_data]
     return [p.resolve() for p in paths if p.exists()]
+
+
+def zygote_settings(profile: Profile) -> str:
+    """What the fork server pre-imports and watches, as JSON (it cannot import the autograder)."""
+    return json.dumps({
+        "package": profile.package,
+        "path": str(profile.package_dir().parent),
+        "preimport": list(profile.preimport),
+        "watched": list(profile.watched),
+    })
 
 
 def _mkdirs(path: Path, made: set[Path]) -> list[str]:
@@ -85,6 +91,7 @@ def _mkdirs(path: Path, made: set[Path]) -> list[str]:
 
 def command(run_dir: Path, uid: int, limits: Limits) -> list[str]:
     """The argv that starts the fork server in a fresh sandbox, listening on ``run_dir/zygote.sock``."""
+    profile = current()
     made: set[Path] = set()
     argv = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     argv += ["--die-with-parent", "--new-session", "--cap-add", "CAP_SETUID,CAP_SETGID"]
@@ -93,27 +100,23 @@ def command(run_dir: Path, uid: int, limits: Limits) -> list[str]:
     argv += ["--size", str(limits.scratch_bytes), "--tmpfs", "/tmp"]
     for system_file in ("/etc/ld.so.cache", "/etc/fonts"):
         argv += ["--ro-bind", system_file, system_file] if Path(system_file).exists() else []
-    for path in _readonly_paths():
+    for path in _readonly_paths(profile):
         argv += _mkdirs(path, made) + ["--ro-bind", str(path), str(path)]
     argv += _mkdirs(run_dir, made) + ["--bind", str(run_dir), str(run_dir)]
-    data = Path(os.environ.get("GPT2LN_DATA_DIR") or REPO_ROOT / "data").resolve()
     env = {
         "HOME": "/tmp/work/home",
         "MPLCONFIGDIR": "/tmp/work/home/.matplotlib",
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
-        "GPT2LN_DATA_DIR": str(data),
-        "TIKTOKEN_CACHE_DIR": str(data / "tiktoken"),
         "OMP_NUM_THREADS": "1",  # one core per worker: N workers on N cores
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "LANG": "C.UTF-8",
-    }
-    env.update({key: os.environ[key] for key in PASSED_ENV if key in os.environ})
+    } | profile.sandbox_env()
     argv += ["--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += ["--chdir", "/tmp"]
     argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
     argv += [str(Path(sys.prefix) / "bin" / "python"), "-I", str(ZYGOTE), str(run_dir / "zygote.sock")]
-    argv += [limits.to_json()]
+    argv += [limits.to_json(), zygote_settings(profile)]
     return argv

@@ -1,8 +1,8 @@
 """The fork server: a pre-warmed Python inside the sandbox that forks one Jupyter kernel per submission.
 
 A fresh kernel that imports torch costs about 1.5 s of CPU; forking a process that already
-imported torch, numpy, matplotlib, gpt2ln and ipykernel costs a few milliseconds. Each forked
-kernel gets resource limits (memory, CPU time, processes, file size), a wall-time limit, an
+imported torch, numpy, matplotlib, the course package and ipykernel costs a few
+milliseconds. Each forked kernel gets resource limits (memory, CPU time, processes, file size), a wall-time limit, an
 empty working folder, and an output budget (:class:`OutputBudget`): what it prints or
 displays past a few MB is dropped where it is produced, with a visible marker. Between two
 submissions every leftover process of the previous one is killed (``kill(-1)`` inside the
@@ -16,8 +16,10 @@ Protocol on the unix socket (one JSON object per line), per kernel:
     zygote -> shim  {"exit": -9}             (when the kernel ended; then the socket closes)
 If the shim goes away (it was killed), the kernel is killed too.
 
-Runs as ``python zygote.py SOCKET LIMITS_JSON`` with nothing but the standard library and
-the venv: it must not import the autograder (which is not inside the sandbox).
+Runs as ``python zygote.py SOCKET LIMITS_JSON SETTINGS_JSON`` with nothing but the standard
+library and the venv: it must not import the autograder (which is not inside the sandbox).
+The settings (what to pre-import and watch) come from the course profile
+(``autograder/sandbox/bwrap.py``, ``zygote_settings``).
 """
 
 import importlib
@@ -163,27 +165,26 @@ def capped_outstream(budget: OutputBudget) -> type:
     return CappedOutStream
 
 
-def warm_up() -> None:
-    """Import what the notebooks import, without starting any thread (fork must stay safe).
+def warm_up(settings: dict) -> None:
+    """Import what the notebooks import (the course profile's ``preimport`` and every module of
+    the course package), without starting any thread (fork must stay safe).
 
     matplotlib is told now that it will draw inline (as ipykernel would tell it), and its font
     list is built once here rather than in every kernel.
     """
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    import matplotlib.pyplot  # noqa: F401
-    import matplotlib_inline.backend_inline  # noqa: F401
-    import numpy  # noqa: F401
-    import tiktoken  # noqa: F401
-    import torch  # noqa: F401
+    if settings["path"] not in sys.path:  # the course package's folder (-I leaves it out)
+        sys.path.append(settings["path"])
     from ipykernel import ipkernel, zmqshell  # noqa: F401 (the kernel's shell, debugger and history)
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
     from IPython.core import interactiveshell  # noqa: F401
-    from matplotlib import font_manager
 
-    import gpt2ln
-
-    font_manager.fontManager.get_default_weight()  # noqa: B018 (builds the font list)
-    for module in pkgutil.walk_packages(gpt2ln.__path__, "gpt2ln."):
+    for name in settings["preimport"]:
+        importlib.import_module(name)
+    if "matplotlib.font_manager" in sys.modules:
+        sys.modules["matplotlib.font_manager"].fontManager.get_default_weight()  # builds the font list
+    package = importlib.import_module(settings["package"])
+    for module in pkgutil.walk_packages(package.__path__, settings["package"] + "."):
         if module.name.endswith(("__main__", ".fetch")):
             continue
         try:
@@ -192,21 +193,26 @@ def warm_up() -> None:
             pass
 
 
-def snapshot_baseline() -> None:
-    """Remember the functions of torch, numpy and the course package, to notice later if one was replaced.
+def _holder(dotted: str):
+    """The module (or class of a module, such as ``torch.Tensor``) that ``dotted`` names."""
+    module, _, attribute = dotted.rpartition(".")
+    try:
+        return importlib.import_module(dotted)
+    except ImportError:
+        return getattr(importlib.import_module(module), attribute)
+
+
+def snapshot_baseline(settings: dict) -> None:
+    """Remember the functions of the watched modules and of the course package, to notice later if one was replaced.
 
     Kept in ``sys.modules["_autograder_baseline"]``, inherited by every forked kernel; the
     grader's last cell (autograder/engine/probe.py) compares, after the student's code ran.
     """
     import types
 
-    import numpy
-    import torch
-    import torch.nn.functional
-
-    owners = {"torch": torch, "torch.nn.functional": torch.nn.functional, "torch.Tensor": torch.Tensor}
-    owners |= {"numpy": numpy, "numpy.testing": numpy.testing}
-    owners |= {name: module for name, module in sys.modules.items() if name.startswith("gpt2ln")}
+    owners = {name: _holder(name) for name in settings["watched"]}
+    package = settings["package"]
+    owners |= {name: module for name, module in sys.modules.items() if name.split(".")[0] == package}
     watched = {}
     for owner, holder in owners.items():
         for name, value in list(vars(holder).items()):
@@ -291,11 +297,11 @@ class Kernel:
             pass
 
 
-def serve(socket_path: str, limits: dict) -> None:
+def serve(socket_path: str, limits: dict, settings: dict) -> None:
     global RUN_DIR
     RUN_DIR = os.path.dirname(os.path.abspath(socket_path))
-    warm_up()
-    snapshot_baseline()
+    warm_up(settings)
+    snapshot_baseline(settings)
     wipe_leftovers()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
@@ -371,4 +377,4 @@ def _kill(pid: int, signum: int = signal.SIGKILL) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], json.loads(sys.argv[2]))
+    serve(sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]))

@@ -1,4 +1,4 @@
-"""Grading of the course's notebooks: checks, the library of known mistakes, and the release script.
+"""Grading of the course's notebooks: checks, the library of known mistakes, and the release transform.
 
 - ``gpt2ln.grading.checks``: the functions the notebooks' test cells call.
 - ``gpt2ln.grading.mistakes``: known-wrong variants (``MISTAKES``) and what they teach.
@@ -6,5 +6,6 @@
   run student code so that its errors become feedback.
 - ``gpt2ln.grading.compare``: copy the same weights into two modules, compare outputs and gradients.
 - ``gpt2ln.grading.report``: the per-kernel registry behind ``checks.summary()``.
-- ``gpt2ln.grading.release``: regenerate ``notebooks/`` from ``solutions/`` with nbgrader.
+- ``gpt2ln.grading.release``: what a source notebook gets before release (the setup cell, the book's
+  addresses); ``python -m autograder release`` regenerates ``notebooks/`` from ``solutions/``.
 """
