@@ -49,8 +49,7 @@ from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from gpt2ln.paths import REPO_ROOT
-
+from ..profile import current
 from ..release import nbgrader_env
 from ..sandbox import bwrap
 from ..sandbox.kernels import ForkServer
@@ -84,8 +83,9 @@ class Job:
 def package_fingerprint() -> str:
     """sha256 over the course package and the autograder sources (what decides a grade besides the notebook)."""
     digest = hashlib.sha256()
-    for path in sorted([*(REPO_ROOT / "gpt2ln").rglob("*.py"), *(REPO_ROOT / "autograder").rglob("*.py")]):
-        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for folder in (current().package_dir(), Path(__file__).resolve().parents[1]):  # the course's, the autograder's
+        for path in sorted([*folder.rglob("*.py"), *folder.glob("*.toml")]):
+            digest.update(f"{folder.name}/{path.relative_to(folder)}".encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -3,7 +3,10 @@
 Same execution as ``nbgrader autograde`` (same preprocessor, same per-cell timeout, same
 interrupt on timeout), with three differences that keep a batch going:
 
-* the kernel is forked by the sandboxed fork server (:mod:`autograder.sandbox`);
+* the kernel is forked by the sandboxed fork server (:mod:`autograder.sandbox`), and it is
+  pre-started: as soon as one submission's notebook has run, the worker asks for the next
+  kernel, which starts (fork, ipykernel's initialisation) while nbgrader saves the grades and
+  reads the next submission, so a submission waits for no kernel start (:class:`SpareKernel`);
 * a cell that runs past the timeout is interrupted as nbgrader does; if the kernel does not
   answer the interrupt (a loop that swallows ``KeyboardInterrupt``) within a grace period it
   is killed, the cell gets an error saying so, and the cells after it are marked as not run,
@@ -17,6 +20,7 @@ interrupt on timeout), with three differences that keep a batch going:
 """
 
 import asyncio
+import atexit
 import time
 
 from jupyter_client.utils import ensure_async, run_sync
@@ -29,6 +33,57 @@ from ..sandbox import kernels
 from ..sandbox.kernels import KERNEL_NAME, SandboxKernelManager
 from ..sandbox.zygote import TRUNCATION_MARK, truncation_marker
 from . import lock, probe
+
+
+class SpareKernel:
+    """The worker's next kernel, started before its submission arrives (one per worker process).
+
+    Only one kernel of a fork server exists at a time (the fork server ends the previous one
+    when asked for a new one), so the spare is asked for once the last kernel is shut down.
+    A spare that died while it waited is replaced by a fresh one.
+    """
+
+    manager: SandboxKernelManager | None = None
+
+    @classmethod
+    def take(cls, extra_arguments: list[str]) -> SandboxKernelManager:
+        """The started spare (or a kernel started now, when there is none or it died)."""
+        manager, cls.manager = cls.manager, None
+        if manager is not None and run_sync(manager.is_alive)():
+            return manager
+        if manager is not None:
+            cls.shut_down(manager)
+        return cls.start(extra_arguments)
+
+    @classmethod
+    def prepare(cls, extra_arguments: list[str]) -> None:
+        """Ask the fork server for the next kernel now; it initialises while the worker does other work."""
+        try:
+            cls.manager = cls.start(extra_arguments)
+        except Exception:  # no spare: the next submission starts its own kernel
+            cls.manager = None
+
+    @staticmethod
+    def start(extra_arguments: list[str]) -> SandboxKernelManager:
+        manager = SandboxKernelManager()
+        run_sync(manager.start_kernel)(extra_arguments=list(extra_arguments))
+        return manager
+
+    @staticmethod
+    def shut_down(manager: SandboxKernelManager) -> None:
+        try:
+            run_sync(manager.shutdown_kernel)(now=True)
+        except Exception:  # already gone
+            pass
+
+    @classmethod
+    def discard(cls) -> None:
+        if cls.manager is not None:
+            cls.shut_down(cls.manager)
+            cls.manager = None
+
+
+atexit.register(SpareKernel.discard)
 
 
 class KernelStopped(Exception):
@@ -73,12 +128,19 @@ class SandboxedExecute(Execute):
             held.release()  # the kernel run is the slow part: let other workers use the gradebook
         start = time.monotonic()
         nb.cells.append(probe.probe_cell(resources.get("nbgrader", {}).get("assignment", "")))
+        arguments = [*self.extra_arguments, f"--HistoryManager.hist_file={self.ipython_hist_file}"]
+        km = km or SpareKernel.take(arguments)
         try:
             return super().preprocess(nb, resources, km)
         finally:
             ours = resources.setdefault("autograder", {})
             ours["execute_seconds"] = time.monotonic() - start
             ours["runtime_integrity"] = self._truncation_flags(nb) + probe.read_probe(nb.cells.pop())
+            if self.kc is not None:
+                self.kc.stop_channels()
+            atexit.unregister(self._cleanup_kernel)  # nbclient's, for the kernels it owns
+            SpareKernel.shut_down(km)
+            SpareKernel.prepare(arguments)
             if held:
                 held.acquire()
 
