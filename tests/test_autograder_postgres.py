@@ -128,3 +128,24 @@ def test_manual_scores_written_while_a_batch_grades_are_all_kept(postgres, tmp_p
     expected = {s: {"test_visible": 1.0, "test_hidden": 2.0 if i % 2 else 0.0} for i, s in enumerate(students)}
     assert auto_scores(url, students) == expected
     assert totals == {s: sum(expected[s].values()) + manual[s] for s in students}
+
+
+def test_the_folder_records_its_database_and_refuses_another(tmp_path):
+    from autograder.engine.gradebook import COURSE_ID, use_database
+
+    root = tmp_path / "out"
+    use_database(root, None)
+    assert recorded_url(root) is None and not root.exists()  # SQLite stays the default: nothing written
+    with pytest.raises(SystemExit, match="not a database URL"):
+        use_database(root, "gradebook.db")
+    use_database(root, "postgresql://grader@db.example/course")
+    use_database(root, "postgresql://grader@db.example/course")  # the same again: fine
+    assert recorded_url(root) == "postgresql://grader@db.example/course"
+    assert Course(root, "tiny").coursedir().course_id == COURSE_ID
+    with pytest.raises(SystemExit, match="grade into another --out folder"):
+        use_database(root, "postgresql://grader@db.example/other")
+    sqlite_folder = tmp_path / "sqlite"
+    sqlite_folder.mkdir()
+    (sqlite_folder / "gradebook.db").touch()
+    with pytest.raises(SystemExit, match="its SQLite gradebook"):
+        use_database(sqlite_folder, "postgresql://grader@db.example/course")
