@@ -16,9 +16,11 @@ frame of this library is shown, at most the student's own line where their code 
 import contextlib
 import functools
 import re
+import sys
 import textwrap
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -104,6 +106,20 @@ def one_thread():
         torch.set_num_threads(before)
 
 
+@contextlib.contextmanager
+def no_stderr():
+    """Keep a check's cell off stderr: nbgrader scores 0 any test cell that wrote to stderr.
+
+    A warning raised while a check runs the student's code (a ``UserWarning`` of their own,
+    PyTorch's "converting a tensor with requires_grad=True to a scalar") is not the student's
+    mistake to lose points for; it is silenced, and anything printed to ``sys.stderr`` goes
+    to stdout instead.
+    """
+    with warnings.catch_warnings(), contextlib.redirect_stderr(sys.stdout):
+        warnings.simplefilter("ignore")
+        yield
+
+
 def _not_implemented(message: str) -> bool:
     return message.startswith("NotImplementedError")
 
@@ -127,7 +143,7 @@ def graded(title: str, section=None):
             start = time.perf_counter()
             where = None
             try:
-                with one_thread():
+                with one_thread(), no_stderr():
                     detail = check(*args, **kwargs) or "passed"
             except StudentCodeError as err:
                 message = str(err)

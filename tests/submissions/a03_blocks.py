@@ -88,4 +88,9 @@ RIGHT = {
                                   (PRE_MLP, "residual = x\n        x = self.mlp(self.ln_2(x))\n"
                                             "        x = x + residual")]},
         note="the residual saved in a variable, as many tutorials write it"),
+    "warns_and_converts_a_tensor_to_a_float": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "import warnings\n        warnings.warn('a note of my own')\n"
+                                             "        float(x.sum())  # PyTorch warns\n"
+                                             "        " + PRE_ATTN)]},
+        note="a warning while a check runs must not cost points (nbgrader scores 0 a cell with stderr)"),
 }
