@@ -19,7 +19,7 @@ import torch.nn as nn
 from .. import GPTConfig, LayerNorm
 from . import sections as S
 from .compare import Run, compare, copy_weights, randomise, run
-from .harness import Case, build, graded, small_config
+from .harness import Case, build, graded, repeatable, small_config
 from .mistakes import BlockKnobs, Explanation, Mistake, candidates, reference_for
 
 # --------------------------------------------------------------------------- cases
@@ -128,6 +128,13 @@ def _prepare(component: str, student, case: Case):
     mine = build(student, *case.args)
     if not isinstance(mine, nn.Module):
         raise AssertionError(f"{NAMES[component]}(...) should build an nn.Module, got a {type(mine).__name__}.")
+    shared = _shared_parameters(mine) - _shared_parameters(reference)
+    if shared:
+        first, second = min(shared, key=lambda pair: (not pair[0].endswith("weight"), pair))
+        raise AssertionError(
+            f"`{first}` and `{second}` are one tensor in your {NAMES[component]}: one module is used in two places. "
+            f"`{first.rsplit('.', 1)[0]}` and `{second.rsplit('.', 1)[0]}` must be two modules with their own "
+            "weights, as in the checkpoint, where they differ.")
     try:
         copy_weights(reference, mine, NAMES[component])
     except AssertionError as err:
@@ -142,6 +149,14 @@ def _prepare(component: str, student, case: Case):
     reference.to(case.dtype).train(case.train)
     mine.to(case.dtype).train(case.train)
     return reference, mine
+
+
+def _shared_parameters(module: nn.Module) -> set[tuple[str, str]]:
+    """Pairs of parameter names that are one tensor (``ln_2 = ln_1``; a tied ``lm_head.weight`` and ``wte.weight``)."""
+    names: dict[int, list[str]] = {}
+    for name, parameter in module.named_parameters(remove_duplicate=False):
+        names.setdefault(id(parameter), []).append(name)
+    return {(a, b) for group in names.values() for i, a in enumerate(group) for b in group[i + 1:]}
 
 
 def _config(case: Case) -> GPTConfig:
@@ -209,12 +224,14 @@ CONFIG_ADVICE = {
     "dropout": "build every nn.Dropout with it, `nn.Dropout(cfg.dropout)`",
     "layer_norm_epsilon": "pass it to every LayerNorm, `LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)`",
 }
+HARD_CODED = {"layer_norm_epsilon": (1e-6, 1e-8, 1e-12)}  # values written into code instead of the field, besides
+# the default: 1e-6 and 1e-12 are other libraries' LayerNorm eps
 
 
 def _ignored_field(component: str, case: Case, reference, student_run: Run, name: str) -> Explanation | None:
     """An explanation when the student's code computes what the reference does with config field ``name``
-    at its default (the case sets it to something else): in every module it configures, or in one group
-    of them (``ln_f`` alone, every ``ln_1``...)."""
+    at its default or at a value often hard-coded (the case sets it to something else): in every module it
+    configures, or in one group of them (``ln_f`` alone, every ``ln_1``...). The closest value is named."""
     cfg, default = _config(case), getattr(GPTConfig(), name)
     if getattr(cfg, name) == default or not isinstance(reference, nn.Module):
         return None
@@ -223,14 +240,21 @@ def _ignored_field(component: str, case: Case, reference, student_run: Run, name
     groups = {"": names} | {last: [n for n in names if n.rsplit(".", 1)[-1] == last]
                             for last in sorted({n.rsplit(".", 1)[-1] for n in names})}
     for where, members in groups.items():
-        variant = copy.deepcopy(reference)
-        for member in members:
-            setattr(variant.get_submodule(member), attribute, default)
-        if not compare(student_run, _run(variant, case)):
+        matches = []  # (largest difference of the outputs, value)
+        for value in (default, *HARD_CODED.get(name, ())):
+            variant = copy.deepcopy(reference)
+            for member in members:
+                setattr(variant.get_submodule(member), attribute, value)
+            variant_run = _run(variant, case)
+            if not compare(student_run, variant_run):
+                matches.append(((student_run.output - variant_run.output).abs().max().item(), value))
+        if matches:
+            value = min(matches)[1]
             place = f" in `{where}`" if where and len(groups) > 2 else ""
+            computes = (f"the default {name}={default!r} gives" if value == default else
+                        f"{name}={value!r} gives, a value written into your code instead of the config's")
             return Explanation(f"Your {NAMES[component]} ignores cfg.{name}{place} (here {getattr(cfg, name)!r})",
-                               f"It computes what the default {name}={default!r} gives: {CONFIG_ADVICE[name]}.",
-                               DEFAULT_SECTION[component])
+                               f"It computes what {computes}: {CONFIG_ADVICE[name]}.", DEFAULT_SECTION[component])
     return None
 
 
@@ -268,6 +292,8 @@ def compare_cases(component: str, student, cases: list[Case], gradients: bool) -
         actual = _run(mine, case, backward=gradients, what=NAMES[component])
         problems = compare(actual, expected, gradients=gradients)
         if problems:
+            if not case.train and isinstance(mine, nn.Module):  # random in eval mode: no mistake explains that
+                repeatable(mine, *case.inputs(), what=NAMES[component])
             if not gradients:  # the diagnosis compares gradients too
                 actual = _run(mine, case, what=NAMES[component])
             diagnosis = diagnose(component, case, reference, actual)

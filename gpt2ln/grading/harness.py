@@ -1,18 +1,20 @@
 """What every check needs to run a student's code: the test case, the small config, the call.
 
 A check never calls student code directly. It builds the student's module with ``build``
-and runs it with ``call`` (or ``forward``, for a module that must return one tensor), so
+and runs it with ``call`` (or ``forward``, for a module that must return one tensor, or
+``repeatable``, which runs it twice and wants the same output in eval mode), so
 that whatever the student's code raises becomes a ``StudentCodeError``: ``graded`` turns
 it into feedback ("your code raised an error: ...") instead of a traceback into the
 course's own code. ``Case`` is one configuration a comparison runs, ``small_config`` the
 tiny ``GPTConfig`` every check builds its modules from::
 
-    from gpt2ln.grading.harness import Case, build, forward, graded, small_config
+    from gpt2ln.grading.harness import Case, build, forward, graded, repeatable, small_config
 
     @graded("MyBlock: properties", S.PRE_LN_BLOCK)
     def my_block_properties(MyBlock):
         block = build(MyBlock, small_config(8, 2))  # a crash in __init__ is reported as the student's
         y = forward(block, torch.randn(2, 5, 8), what="MyBlock")  # a tuple returned is said in words
+        y = repeatable(block.eval(), torch.randn(2, 5, 8), what="MyBlock")  # twice: must agree in eval mode
         ...
 """
 
@@ -25,7 +27,8 @@ from .. import GPTConfig
 from .compare import IN_PLACE, StudentCodeError, not_a_tensor
 from .report import graded
 
-__all__ = ["Case", "StudentCodeError", "build", "call", "forward", "graded", "small_config"]
+__all__ = ["Case", "StudentCodeError", "build", "call", "forward", "graded", "random_in_eval", "repeatable",
+           "small_config"]
 
 
 @dataclass
@@ -83,3 +86,32 @@ def forward(module: Callable, *inputs, what: str) -> torch.Tensor:
     if problem:
         raise AssertionError(problem)
     return result
+
+
+OWN_DROPOUT = {  # where the dropouts of a module that owns no nn.Dropout of its own live
+    "PreLNBlock": "A block adds no dropout of its own: its sub-layers end in theirs.",
+    "PostLNBlock": "A block adds no dropout of its own: its sub-layers end in theirs.",
+    "GPT2": "GPT2's own dropout is `drop`, on the embeddings; its blocks add none of their own.",
+}
+
+
+def random_in_eval(what: str) -> str:
+    """The message for a module whose output changes from one call to the next in eval mode."""
+    message = (f"Your {what} gives different outputs for the same input in eval mode: something random runs when it "
+               "should not, usually dropout applied with F.dropout(...) (whose training=True by default) or a dropout "
+               "the module creates on the fly. Use the module's nn.Dropout, which eval() switches off.")
+    return f"{message} {OWN_DROPOUT[what]}" if what in OWN_DROPOUT else message
+
+
+def repeatable(module: Callable, *inputs, what: str) -> torch.Tensor:
+    """``forward`` twice on the same inputs (a module in eval mode), which must agree; returns the output.
+
+    Run before any property that compares two calls (causal, position-wise): a random
+    output would fail it for a reason its message does not name.
+    """
+    with torch.random.fork_rng(devices=[]):
+        first = forward(module, *inputs, what=what)
+        second = forward(module, *inputs, what=what)
+    if first.shape != second.shape or not torch.allclose(first, second, atol=1e-6, equal_nan=True):
+        raise AssertionError(random_in_eval(what))
+    return first

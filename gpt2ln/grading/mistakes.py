@@ -210,8 +210,8 @@ GELU = _table("gelu", {
     "exact_gelu": (GeluKnobs(form="erf"), Explanation(
         "You used the exact GELU (with erf) instead of the tanh approximation",
         "GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs by "
-        "up to ~1e-3, enough that pretrained logits no longer match (`F.gelu(x, approximate='tanh')` is the right "
-        "one).", S.GELU_TANH)),
+        "up to ~1e-3, enough that pretrained logits no longer match: write the tanh formula, or ask PyTorch's GELU "
+        "for its tanh approximation.", S.GELU_TANH)),
     "sigmoid_gelu": (GeluKnobs(form="sigmoid"), Explanation(
         "You used the sigmoid approximation x * sigmoid(1.702 x)",
         "GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).", S.GELU_TANH)),
@@ -374,11 +374,12 @@ ATTENTION = _table("attention", {
         S.ATTENTION_HEADS)),
     "qkv_order": (AttentionKnobs(order="kqv"), Explanation(
         "You read q and k from c_attn in the wrong order",
-        "c_attn's output is q, k, v in that order (the order of GPT-2's checkpoint): "
-        "`q, k, v = self.c_attn(x).split(n_embd, dim=2)`.", S.ATTENTION)),
+        "c_attn's output is q, k, v in that order (the order of GPT-2's checkpoint): split its last dimension into "
+        "three blocks of n_embd, the first is q, the second k, the third v.", S.ATTENTION)),
     "qkv_order_v": (AttentionKnobs(order="vkq"), Explanation(
         "You read q, k and v from c_attn in the wrong order",
-        "c_attn's output is q, k, v in that order: `q, k, v = self.c_attn(x).split(n_embd, dim=2)`.", S.ATTENTION)),
+        "c_attn's output is q, k, v in that order: split its last dimension into three blocks of n_embd, the first "
+        "is q, the second k, the third v.", S.ATTENTION)),
     "no_output_projection": (AttentionKnobs(project=False), Explanation(
         "Your attention forgets the output projection c_proj", "After merging the heads, apply `self.c_proj`.",
         S.ATTENTION)),
@@ -660,8 +661,9 @@ GPT2_MISTAKES = _table("gpt2", {
         S.GPT2_MODEL)),
     "untied_lm_head": (GPT2Knobs(tied=False), Explanation(
         "Your lm_head is not tied to wte",
-        "GPT-2 uses one matrix to read and write tokens: `self.lm_head.weight = self.wte.weight`. Untied, the "
-        "forward pass can look right with copied weights but the gradients and the parameter count differ.",
+        "GPT-2 uses one matrix to read and write tokens: lm_head's weight must be wte's weight, the same Parameter "
+        "object, not a copy. Untied, the forward pass can look right with copied weights but the gradients and the "
+        "parameter count differ.",
         S.GPT2_MODEL)),
     "ignores_norm": (GPT2Knobs(blocks_follow_norm=False), Explanation(
         "Your GPT2 builds Pre-LN blocks even when norm='post'",

@@ -9,7 +9,7 @@ from .. import load_hf_state_dict as reference_load
 from . import sections as S
 from .compare import StudentCodeError, describe_difference
 from .components import compare_cases
-from .harness import Case, build, forward, graded, small_config
+from .harness import Case, build, forward, graded, repeatable, small_config
 
 
 def _tokens(B, T, vocab):
@@ -66,15 +66,15 @@ def gpt2_properties(GPT2):
         f"{len(model.h) if hasattr(model.h, '__len__') else '?'}.")
     assert all(isinstance(b, PreLNBlock) for b in model.h), "GPT2(cfg) (norm='pre') must be built of PreLNBlock."
     assert model.lm_head.weight is model.wte.weight, (
-        "lm_head must be tied to the token embedding: `self.lm_head.weight = self.wte.weight` (one matrix reads and "
-        f"writes tokens). See {S.GPT2_MODEL}.")
+        "lm_head must be tied to the token embedding: its weight must be wte's weight, the same Parameter object "
+        f"(one matrix reads and writes tokens). See {S.GPT2_MODEL}.")
     post = build(GPT2, cfg, "post")
     assert all(isinstance(b, PostLNBlock) for b in post.h), "GPT2(cfg, norm='post') must be built of PostLNBlock."
     assert isinstance(post.ln_f, nn.Identity), (
         "With norm='post' every block already ends in a LayerNorm, so `ln_f` must be nn.Identity().")
     model.eval()
     idx = torch.randint(50, (2, 10))
-    logits = forward(model, idx, what="GPT2")
+    logits = repeatable(model, idx, what="GPT2")
     assert logits.shape == (2, 10, 50), f"GPT2 returns logits of shape (B, T, vocab_size) = (2, 10, 50), got " \
                                         f"{tuple(logits.shape)}."
     idx2 = idx.clone()

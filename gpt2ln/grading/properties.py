@@ -12,7 +12,7 @@ from torch.overrides import TorchFunctionMode
 from .. import LayerNorm as ReferenceLayerNorm
 from . import sections as S
 from .compare import randomise
-from .harness import build, forward, graded, small_config
+from .harness import build, forward, graded, repeatable, small_config
 
 
 def _linear(module, name, in_features, out_features, what):
@@ -106,7 +106,7 @@ def mlp_properties(MLP):
     _dropout_of(mlp, "dropout", cfg, "MLP")
     randomise(mlp).eval()
     x = torch.randn(2, 5, 8)
-    y = forward(mlp, x, what="MLP")
+    y = repeatable(mlp, x, what="MLP")
     assert y.shape == x.shape, f"MLP maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
     x2 = x.clone()
     x2[:, 3] += 1.0
@@ -143,7 +143,7 @@ def attention_properties(CausalSelfAttention):
     randomise(attn).eval()
     T = 6
     x = torch.randn(2, T, 12)
-    y = forward(attn, x, what="CausalSelfAttention")
+    y = repeatable(attn, x, what="CausalSelfAttention")
     assert y.shape == x.shape, f"Attention maps (B, T, n_embd) to (B, T, n_embd): got {tuple(y.shape)}."
     assert torch.isfinite(y).all(), (
         f"Your attention output contains NaN or inf: does some query have no key it may attend to? "
@@ -186,7 +186,7 @@ def _attention_dropouts(attn, x, y):
     assert not torch.isnan(dropped).any(), (
         "With attn_dropout p = 1 in training mode your attention gives NaN: it applies attn_dropout to the masked "
         "scores before the softmax, and dropout multiplies the -inf entries by 0 (NaN). Drop out the attention "
-        f"*weights*, after the softmax: `weights = self.attn_dropout(F.softmax(scores, dim=-1))`. See {S.ATTENTION}.")
+        f"*weights*: apply attn_dropout after the softmax, to the weights that then multiply v. See {S.ATTENTION}.")
     assert not torch.allclose(dropped, y, atol=1e-6), (
         "With attn_dropout p = 1 in training mode your attention's output is unchanged: it never applies "
         f"attn_dropout. Drop out the attention weights, after the softmax and before `@ v`. See {S.ATTENTION}.")
@@ -198,10 +198,10 @@ def _attention_dropouts(attn, x, y):
     dropped = forward(attn, x, what=what)
     assert not torch.allclose(dropped, y, atol=1e-6), (
         "With resid_dropout p = 1 in training mode your attention's output is unchanged: it never applies "
-        f"resid_dropout. It is the last step: `return self.resid_dropout(self.c_proj(y))`. See {S.ATTENTION}.")
+        f"resid_dropout. It is the last step, applied to c_proj's output. See {S.ATTENTION}.")
     assert torch.all(dropped == 0), (
         "With resid_dropout p = 1 in training mode the attention's output must be exactly zero: resid_dropout is "
-        f"the last step, `self.resid_dropout(self.c_proj(y))`. See {S.ATTENTION}.")
+        f"the last step, applied to c_proj's output. See {S.ATTENTION}.")
     attn.attn_dropout.p = attn.resid_dropout.p = 0.5
     assert torch.isfinite(forward(attn, x, what=what)).all(), (
         "With dropout 0.5 in training mode your attention gives NaN or inf: is attn_dropout applied to the masked "
@@ -227,7 +227,7 @@ def _zero_branches(block):
 
 def _causal_block(block, what):
     x = torch.randn(2, 6, 8)
-    y = forward(block, x, what=what)
+    y = repeatable(block, x, what=what)
     x2 = x.clone()
     x2[:, 4:] += torch.randn(2, 2, 8)
     y2 = forward(block, x2, what=what)
@@ -250,7 +250,9 @@ def pre_ln_block_properties(PreLNBlock):
     assert torch.allclose(y, x, atol=1e-6), (
         "With both sub-layers switched off (c_proj = 0) a Pre-LN block must be the identity, y = x: the stream "
         "passes through un-normalised and each branch only adds to it. Yours changed x, so the residual stream "
-        f"itself goes through a LayerNorm. See {S.MISCONCEPTION_3}.")
+        "itself goes through a LayerNorm, as it does in each of Misconceptions 1, 2 and 3 (the shortcut starting "
+        "from ln(x), the Post-LN layout, a LayerNorm on the shortcut); with the sub-layers off they all give the "
+        f"same output, and the forward check names the one your block matches, if any. See {S.MISCONCEPTIONS}.")
     probe = torch.randn_like(y)
     (y * probe).sum().backward()
     assert x.grad is not None and torch.allclose(x.grad, probe, atol=1e-6), (

@@ -48,6 +48,9 @@ WRONG = {
         patches={"mlp": [(MLP_OUT, "h = F.dropout(gelu(self.c_fc(x)), self.dropout.p, self.training)\n"
                                    "        return self.c_proj(h)")]},
         expect="applies dropout before c_proj"),
+    "mlp_functional_dropout_in_eval": Submission(
+        patches={"mlp": [(MLP_OUT, "return F.dropout(self.c_proj(gelu(self.c_fc(x))), self.dropout.p)")]},
+        expect="gives different outputs for the same input in eval mode"),
     "mlp_dropout_never_applied": Submission(
         patches={"mlp": [(MLP_OUT, "return self.c_proj(gelu(self.c_fc(x)))")]},
         expect="never applies"),

@@ -69,6 +69,17 @@ WRONG = {
     "post_ln_hard_coded_eps": Submission(
         patches={"post_ln_block": [("eps=cfg.layer_norm_epsilon", "eps=1e-5")]},
         expect="ignores cfg.layer_norm_epsilon"),
+    # issue review: randomness in eval mode, a hard-coded eps in Pre-LN, one LayerNorm used twice
+    "pre_ln_functional_dropout": Submission(
+        patches={"pre_ln_block": [(PRE_ATTN, "x = x + nn.functional.dropout(self.attn(self.ln_1(x)), 0.1)")]},
+        expect="gives different outputs for the same input in eval mode"),
+    "pre_ln_hard_coded_eps": Submission(
+        patches={"pre_ln_block": [("eps=cfg.layer_norm_epsilon", "eps=1e-6")]},
+        expect="ignores cfg.layer_norm_epsilon"),
+    "pre_ln_shared_layernorm": Submission(
+        patches={"pre_ln_block": [("self.ln_2 = LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)",
+                                   "self.ln_2 = self.ln_1")]},
+        expect="are one tensor in your PreLNBlock"),
     "pre_ln_returns_a_tuple": Submission(
         patches={"pre_ln_block": [(PRE_MLP + "\n        return x", PRE_MLP + "\n        return x, None")]},
         expect="returned a tuple"),
