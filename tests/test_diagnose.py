@@ -2,11 +2,13 @@
 margins; they hide what they are; and each check names the slip of a wrong measuring function
 and the measurement that decides a wrong label. The nbgrader runs are in test_assignments.py."""
 
+import copy
 import math
 
 import pytest
 import torch
 
+from gpt2ln.experiments.gradient_flow import identity_jacobian_gap
 from gpt2ln.grading import blackbox as B
 from gpt2ln.grading import diagnose_checks as C
 
@@ -60,6 +62,29 @@ def test_a_black_box_does_not_say_what_it_is():
         assert box(x).shape == x.shape
 
 
+def test_a_black_box_has_no_attribute_or_submodule_that_names_its_kind():
+    for kind in B.KINDS:
+        make_block = B.BlockMaker(kind, 32, 4, 0).hidden()
+        box = make_block(0)
+        assert not hasattr(make_block, "label") and not hasattr(make_block, "_kind")
+        assert [name for name, _ in box.named_modules()] == [""] and not list(box.children())
+        assert [name for name, _ in box.named_parameters()] == [str(i) for i in range(12)]
+        assert all(type(m) is torch.nn.Linear for m in box.branch_outputs())
+        assert not any(isinstance(v, torch.nn.Module) or hasattr(v, "knobs") for v in vars(box).values())
+        for name in ("body", "knobs", "layer", "halves"):
+            assert not hasattr(box, name), (kind, name)
+
+
+def test_a_black_box_copies_and_trains_like_a_module():
+    box, x = B.BlockMaker("post_ln", 16, 2, 0)(0), torch.randn(1, 3, 16)
+    twin = copy.deepcopy(box)
+    assert torch.equal(twin(x), box(x)) and twin.branch_outputs()[0].weight is not box.branch_outputs()[0].weight
+    box(x).sum().backward()
+    assert all(p.grad is not None for p in box.parameters())
+    box.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in box.parameters())
+
+
 def test_branches_off_leaves_the_block_alone_and_makes_pre_ln_the_identity():
     make = B.BlockMaker("torch_pre_ln", 32, 4, 0)
     box, x = make(0), torch.randn(1, 4, 32)
@@ -69,7 +94,7 @@ def test_branches_off_leaves_the_block_alone_and_makes_pre_ln_the_identity():
 
 
 def test_the_practice_boxes_are_one_of_each_label():
-    assert sorted(m.label for m in B.practice_boxes().values()) == sorted(B.LABELS)
+    assert sorted(B.KINDS[kind].label for kind in B.PRACTICE.values()) == sorted(B.LABELS)
 
 
 def test_blocks_are_causal():
@@ -108,13 +133,14 @@ def gap_branches_on(block, x):
     (gap_branches_on, C.identity_gap_values, "branches still on"),
     (lambda b, x: B.identity_gap(b, x) * math.sqrt(x.numel()), C.identity_gap_values, "not divided by ||I||_F"),
     (lambda b, x: B.identity_gap(b, x) ** 2, C.identity_gap_hidden, "a squared norm"),
+    (lambda b, x: identity_jacobian_gap(C.weights_only_zeroed(b), x), C.identity_gap_hidden, "biases must be zero"),
     (lambda bs, x: [v * x.shape[-1] for v in B.stream_sizes(bs, x)], C.stream_sizes_values, "not divided by d"),
     (lambda bs, x: [math.sqrt(v) for v in B.stream_sizes(bs, x)], C.stream_sizes_values, "root mean squares"),
     (lambda bs, x: B.stream_sizes(bs, x)[1:], C.stream_sizes_hidden, "without x_0"),
     (lambda bs, x, p: 1 / B.gradient_ratio(bs, x, p), C.gradient_ratio_values, "first/last"),
     (lambda bs, x, p: B.gradient_ratio(bs, x, p) ** 2, C.gradient_ratio_values, "squared norms"),
-], ids=["gap-branches-on", "gap-not-relative", "gap-squared", "stream-times-d", "stream-rms", "stream-no-x0",
-        "ratio-inverted", "ratio-squared"])
+], ids=["gap-branches-on", "gap-not-relative", "gap-squared", "gap-weights-only", "stream-times-d", "stream-rms",
+        "stream-no-x0", "ratio-inverted", "ratio-squared"])
 def test_a_wrong_measurement_is_named(wrong, check, expected):
     message = failure(check, wrong)
     assert expected in message and "See Chapter" in message
@@ -149,6 +175,34 @@ def test_misconception_2_and_pytorchs_layers_are_named_in_the_hidden_feedback():
 ])
 def test_bad_answers_get_a_clear_message(answer, expected):
     assert expected in failure(C.classify_visible, answer)
+
+
+def classify_by_the_body(make_block):
+    return {"PreLNBlock": "pre_ln"}.get(type(make_block(0).body).__name__, "post_ln")
+
+
+def classify_by_getattr(make_block, attribute="knobs"):
+    return getattr(make_block(0), attribute).attn_half
+
+
+def classify_at_width_32(make_block):
+    x, probe = B.probe_inputs(32)
+    B.gradient_ratio([make_block(i) for i in range(2)], x, probe)
+    return B.classify(make_block)
+
+
+@pytest.mark.parametrize(("answer", "check", "expected"), [
+    (classify_by_the_body, C.classify_visible, "classify reads the black box instead of measuring it (.body, type"),
+    (classify_by_getattr, C.classify_visible, "reads the black box instead of measuring it (AttributeError"),
+    (classify_at_width_32, C.classify_hidden, "your classify assumes width 32"),
+], ids=["body-and-type", "getattr-at-run-time", "fixed-width"])
+def test_a_classify_that_reads_the_box_or_fixes_the_width_is_told_so(answer, check, expected):
+    message = failure(check, answer)
+    assert expected in message and "n_embd" in message and "Traceback" not in message
+
+
+def test_a_fixed_width_passes_the_practice_boxes():
+    C.classify_visible(classify_at_width_32)
 
 
 def test_bad_measurement_types_get_a_clear_message():

@@ -15,7 +15,7 @@ are the course's own blocks, some the misconceptions of chapter 5 (built by
   an input three times larger when a block sees only ``ln(x)`` (Misconception 1);
 * :func:`gradient_ratio`, the last block's branch-weight gradient over the first's, under a
   final LayerNorm: about 0.5 in Pre-LN, about 1 in Post-LN, astronomically large when the
-  gradient cannot reach the first block.
+  shortcut carries no gradient (it reaches the first block only through the branches).
 
 :func:`classify` combines them into one of :data:`LABELS` (the rules of the assignment).
 Black boxes are initialised as Xiong et al. (2020) measure (Xavier weights, zero biases,
@@ -48,22 +48,34 @@ SCALE_BLIND = 1e-3  # relative change of the stream sizes when the input is 3x l
 class BlackBox(nn.Module):
     """A block (B, T, C) -> (B, T, C) whose class and source are hidden.
 
-    ``branch_outputs()`` lists the layers that end its residual branches (the attention's and
-    the MLP's output projections, in that order): zero them and every branch outputs 0.
+    What it offers is what a student may use: ``block(x)``, ``n_embd``, ``parameters()`` (for
+    gradients) and ``branch_outputs()``, the layers that end its residual branches (the
+    attention's and the MLP's output projections, in that order): zero their weights and
+    biases and every branch outputs 0. The block itself lives only in closures: no attribute,
+    submodule or parameter name of a box says which kind it is.
     """
 
     def __init__(self, inner: nn.Module, branch_names: list[str], n_embd: int):
         super().__init__()
-        self.body = inner  # its parameters stay visible to autograd and to optimisers
+        modules = dict(inner.named_modules())
+        branches = [modules[name] for name in branch_names]
         self.n_embd = n_embd
-        self.branch_names = list(branch_names)
+        self._run = lambda x: inner(x)
+        self._params = lambda: list(inner.parameters())
+        self._branches = lambda: list(branches)
+        self._copy = lambda memo: BlackBox(copy.deepcopy(inner, memo), branch_names, n_embd)
 
     def branch_outputs(self) -> list[nn.Linear]:
-        modules = dict(self.body.named_modules())
-        return [modules[name] for name in self.branch_names]
+        return self._branches()
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+        yield from ((f"{prefix}{i}", p) for i, p in enumerate(self._params()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x)  # (B, T, C) -> (B, T, C)
+        return self._run(x)  # (B, T, C) -> (B, T, C)
+
+    def __deepcopy__(self, memo) -> "BlackBox":
+        return self._copy(memo)
 
     def __repr__(self) -> str:
         return f"BlackBox(n_embd={self.n_embd})"
@@ -105,7 +117,11 @@ def _mistake(key: str):
 
 def _torch_layer(norm_first: bool):
     def make(n_embd: int, n_head: int):
-        return CausalEncoderLayer(n_embd, n_head, norm_first), ["layer.self_attn.out_proj", "layer.linear2"]
+        block = CausalEncoderLayer(n_embd, n_head, norm_first)
+        attn, linear = block.layer.self_attn, nn.Linear(n_embd, n_embd)  # a plain nn.Linear, as the course's
+        linear.weight, linear.bias = attn.out_proj.weight, attn.out_proj.bias
+        attn.out_proj = linear
+        return block, ["layer.self_attn.out_proj", "layer.linear2"]
 
     return make
 
@@ -142,7 +158,11 @@ KINDS = {k.key: k for k in (
 
 
 class BlockMaker:
-    """``make_block(i)``: the i-th fresh black box of one hidden kind (independent weights for each i)."""
+    """``make_block(i)``: the i-th fresh black box of one hidden kind (independent weights for each i).
+
+    It knows its kind (``label``, ``reveal()``) for the grader's feedback; what a student's
+    ``classify`` receives is :meth:`hidden`, a plain function that knows nothing else.
+    """
 
     def __init__(self, kind: str, n_embd: int = 32, n_head: int = 4, seed: int = 0):
         self._kind, self.n_embd, self.n_head, self.seed = KINDS[kind], n_embd, n_head, seed
@@ -153,6 +173,15 @@ class BlockMaker:
             inner, names = self._kind.make(self.n_embd, self.n_head)
         inner.eval()
         return BlackBox(inner, names, self.n_embd)
+
+    def hidden(self) -> Callable[[int], BlackBox]:
+        """``make_block``: the same boxes, from a function with no attribute that names the kind."""
+        build = self.__call__
+
+        def make_block(i: int = 0) -> BlackBox:
+            return build(i)
+
+        return make_block
 
     @property
     def label(self) -> str:
@@ -170,9 +199,9 @@ class BlockMaker:
 PRACTICE = {"A": "misconception_3", "B": "pre_ln", "C": "detached_shortcut", "D": "post_ln", "E": "misconception_1"}
 
 
-def practice_boxes(n_embd: int = 32, n_head: int = 4, seed: int = 0) -> dict[str, BlockMaker]:
+def practice_boxes(n_embd: int = 32, n_head: int = 4, seed: int = 0) -> dict[str, Callable[[int], BlackBox]]:
     """``{"A": make_block, ..., "E": make_block}``: the black boxes the notebook practises on."""
-    return {name: BlockMaker(kind, n_embd, n_head, seed) for name, kind in PRACTICE.items()}
+    return {name: BlockMaker(kind, n_embd, n_head, seed).hidden() for name, kind in PRACTICE.items()}
 
 
 # --------------------------------------------------------------------------- the reference measurements
@@ -208,8 +237,9 @@ def gradient_ratio(blocks: list[BlackBox], x: torch.Tensor, probe: torch.Tensor)
     """``||dL/dW_last|| / ||dL/dW_first||``, ``W_l`` the last branch output's weight of block l.
 
     The loss is ``(layer_norm(x_L) * probe).sum()``: a final LayerNorm without gain or bias, as
-    GPT-2's ``ln_f`` at initialisation, then a fixed random direction. ``inf`` when no gradient
-    reaches the first block.
+    GPT-2's ``ln_f`` at initialisation, then a fixed random direction. A detached shortcut
+    gives a huge ratio (the gradient reaches the first block only through the branches);
+    ``inf`` only when the first block's gradient is exactly 0.
     """
     weights = [block.branch_outputs()[-1].weight for block in blocks]
     for block in blocks:

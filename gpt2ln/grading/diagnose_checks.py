@@ -8,14 +8,19 @@ norms, the ratio upside down...) and says which one it is. A wrong label is answ
 what the block really is and which measurement shows it.
 """
 
+import ast
+import copy
+import inspect
 import math
+import re
+import textwrap
 
 import torch
 import torch.nn.functional as F
 
 from . import blackbox as B
 from . import sections as S
-from .harness import call, graded
+from .harness import StudentCodeError, call, graded
 
 # --------------------------------------------------------------------------- the usual slips
 
@@ -25,11 +30,23 @@ def _jacobian(block, x):
     return torch.autograd.functional.jacobian(block, x, vectorize=True).reshape(n, n)
 
 
+def weights_only_zeroed(block):
+    block = copy.deepcopy(block)
+    with torch.no_grad():
+        for layer in block.branch_outputs():
+            layer.weight.zero_()
+    return block
+
+
 def gap_alternatives(block, x) -> dict[str, float]:
     """What a slightly wrong identity gap returns, keyed by an explanation of the slip."""
     off, on = _jacobian(B.branches_off(block), x), _jacobian(block, x)
+    weights_off = _jacobian(weights_only_zeroed(block), x)
     eye = torch.eye(x.numel(), dtype=off.dtype)
     return {
+        "the gap with only the branch outputs' weights zeroed: their biases must be zero too (the attention's and "
+        "the MLP's c_proj biases), else each branch still adds a constant and is not off":
+            ((weights_off - eye).norm() / eye.norm()).item(),
         "the gap of the block with its branches still on: zero the weight *and* bias of every layer in "
         "block.branch_outputs() first": ((on - eye).norm() / eye.norm()).item(),
         "not divided by ||I||_F = sqrt(n): the gap is relative, ||J - I||_F / ||I||_F": (off - eye).norm().item(),
@@ -195,9 +212,9 @@ def _check_ratio(gradient_ratio, cases):
 
 
 RULE = {  # label -> the measurement that decides it, in words
-    "detached_shortcut": "the gradient ratio last/first is astronomically large (the gradient does not reach the "
-                         "first block) and the identity gap is 1 (with its branches off the block's Jacobian is 0): "
-                         "the shortcut carries no gradient",
+    "detached_shortcut": "the gradient ratio last/first is astronomically large (the gradient reaches the first "
+                         "block only through the branches) and the identity gap is 1 (with its branches off the "
+                         "block's Jacobian is 0): the shortcut carries no gradient",
     "pre_ln": "the identity gap is 0: with its branches off the block is exactly the identity, so the shortcut is "
               "a clean identity path (and the stream grows along the stack)",
     "post_ln": "the identity gap is not 0 (a LayerNorm sits on the shortcut) and every x_l of the stack has "
@@ -211,10 +228,47 @@ LABEL_SECTION = {"detached_shortcut": S.DETACHED_PATHS, "pre_ln": S.IDENTITY_PAT
                  "misconception_1": S.MISCONCEPTION_1, "misconception_3": S.MISCONCEPTION_3}
 
 
+# What a classifier must not read: the box's insides (its class, its fields, its submodules).
+PEEKING_ATTRIBUTES = {"body", "knobs", "halves", "layer", "__class__", "__dict__", "__closure__", "__code__",
+                      "_modules", "_run", "_params", "_branches", "_copy", "_kind", "label", "reveal",
+                      "modules", "named_modules", "children", "named_children", "state_dict", "getsource"}
+PEEKING_CALLS = {"type", "vars"}
+PEEKING = ("classify reads the black box instead of measuring it ({}): a classifier may use only block(x), "
+           "block.branch_outputs(), block.parameters() and block.n_embd, and decide from the three measurements. "
+           "The hidden boxes are other classes, so what a box's insides say is not an answer.")
+WIDTH = ("your classify assumes width 32 (the practice boxes' width); the hidden boxes have other widths "
+         "(24 to 64): read the width from the box, make_block(0).n_embd, and build your inputs at that width "
+         "(probe_inputs(make_block(0).n_embd)). The error was {}")
+
+
+def peeks(fn) -> list[str]:
+    """What in ``fn``'s source reads a box's insides (``.body``, ``type(...)``...); [] when its source is unknown."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in PEEKING_ATTRIBUTES:
+            found.append(f".{node.attr}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in PEEKING_CALLS:
+            found.append(f"{node.func.id}(...)")
+    return sorted(set(found))
+
+
 def _check_classify(classify, cases):
+    found = peeks(classify)
+    assert not found, PEEKING.format(", ".join(found))
     for name, kind, d, h, seed in cases:
         make = B.BlockMaker(kind, d, h, seed)
-        answer = call(classify, make)
+        try:
+            answer = call(classify, make.hidden())
+        except StudentCodeError as err:
+            if "'BlackBox' object has no attribute" in str(err):
+                raise AssertionError(PEEKING.format(err)) from None
+            if d != 32 and re.search(r"shape|size|dimension", str(err)):
+                raise AssertionError(WIDTH.format(err)) from None
+            raise
         assert answer in B.LABELS, (
             f"classify must return one of {', '.join(map(repr, B.LABELS))}; for {name} it returned {answer!r}.")
         if answer != make.label:

@@ -36,18 +36,25 @@ WRONG = {
     "reads_the_class_name": Submission(
         answers={"classify": '''
 def classify(make_block):
-    name = type(make_block(0).body).__name__
     block = make_block(0).body
+    name = type(block).__name__
     if name == "PreLNBlock":
         return "pre_ln"
     if name == "PostLNBlock":
         return "post_ln"
-    layout = getattr(block, "halves", ("", ""))[0]
     return {"residual_after_ln": "misconception_1", "ln_on_shortcut": "misconception_3",
-            "detached_shortcut": "detached_shortcut", "post": "post_ln"}.get(layout, "pre_ln")
+            "detached_shortcut": "detached_shortcut"}.get(block.knobs.attn_half, "pre_ln")
 '''},
-        expect="nn.TransformerEncoderLayer(norm_first=False)",
-        note="right on the practice boxes, wrong on PyTorch's layers (hidden tests)"),
+        expect="classify reads the black box instead of measuring it",
+        note="reads the box's class and knobs: loses the classify points with a message, not a crash"),
+    "fixed_width_inputs": Submission(
+        patches={"classify": [("x, probe = probe_inputs(make_block(0).n_embd)", "x, probe = probe_inputs(32)")]},
+        expect="your classify assumes width 32",
+        note="right on the practice boxes (width 32), wrong at the hidden widths"),
+    "gap_with_only_the_weights_zeroed": Submission(
+        patches={"identity_gap": [("            layer.bias.zero_()\n", "")]},
+        expect="their biases must be zero too",
+        note="right on the course's blocks (zero biases), wrong on PyTorch's layers (hidden tests)"),
 }
 
 RIGHT = {
