@@ -125,9 +125,12 @@ def test_measurement_setup_is_the_batch_gradient_flow_measures():
     assert mine == pytest.approx(gradient_flow("post", 3, seed=4).grad_norms, rel=1e-6)
 
 
-def test_summary_lists_the_checks_that_ran():
+def test_summary_lists_the_checks_that_ran(monkeypatch):
+    import IPython
+
     from gpt2ln.grading.report import RESULTS
 
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # no shell left by another test: only RESULTS count
     RESULTS.clear()
     with contextlib.redirect_stdout(io.StringIO()):
         try:
