@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.course import Course, prepare
+from autograder.engine.course import Course
 from autograder.sandbox import bwrap
 from tests.autograder_fixtures import tiny
 
@@ -28,10 +28,7 @@ ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.envir
 
 @pytest.fixture()
 def course(tmp_path):
-    tiny.write_source(tmp_path / "solutions")
-    course = Course(tmp_path / "out", tiny.ASSIGNMENT)
-    prepare(course, tmp_path / "solutions")
-    return course
+    return tiny.prepared_course(tmp_path)
 
 
 def grade_command(course: Course, submissions: Path, workers: int = 1) -> list[str]:

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.engine.course import Course, prepare
+from autograder.engine.course import Course
 from autograder.sandbox import bwrap
 from tests.autograder_fixtures import tiny
 from tests.autograder_fixtures.local_dask import ENV, LocalDask
@@ -43,10 +43,7 @@ def dask_cluster(tmp_path_factory):
 
 @pytest.fixture()
 def course(tmp_path):
-    tiny.write_source(tmp_path / "solutions")
-    course = Course(tmp_path / "out", tiny.ASSIGNMENT)
-    prepare(course, tmp_path / "solutions")
-    return course
+    return tiny.prepared_course(tmp_path)
 
 
 def grade(course: Course, submissions: Path, address: str, *extra: str, **kwargs) -> subprocess.Popen:

@@ -20,7 +20,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.engine.course import Course, prepare
 from autograder.engine.worker import MAX_NOTEBOOK_BYTES
 from autograder.sandbox import bwrap
 from tests.autograder_fixtures import tiny
@@ -149,9 +148,7 @@ def corpus(release: Path) -> dict:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
-    tiny.write_source(root / "solutions")
-    course = Course(root / "out", tiny.ASSIGNMENT)
-    prepare(course, root / "solutions")
+    course = tiny.prepared_course(root)
     made = corpus(course.release_notebook())
     submissions = root / "submissions"
     for student, content in made.items():

@@ -14,7 +14,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.engine.course import Course, prepare
 from autograder.sandbox import bwrap
 from tests.autograder_fixtures import hogs, tiny
 
@@ -31,9 +30,7 @@ NOISE = 256 * MB
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
     root = tmp_path_factory.mktemp("limits")
-    tiny.write_source(root / "solutions")
-    course = Course(root / "out", tiny.ASSIGNMENT)
-    prepare(course, root / "solutions")
+    course = tiny.prepared_course(root)
     variants = {name: (code + hogs.ANSWER,) for name, code in hogs.HOGS.items()}
     variants["zz_after"] = (hogs.LOOK + hogs.ANSWER,)  # graded last, in the sandbox the hogs used
     submissions = tiny.write_submissions(root / "submissions", course.release_notebook(), variants)

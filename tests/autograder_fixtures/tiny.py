@@ -70,6 +70,16 @@ def write_source(solutions: Path) -> Path:
     return path
 
 
+def prepared_course(root: Path):
+    """A grading folder ``root/out`` for the tiny assignment, its source in ``root/solutions``, released."""
+    from autograder.engine.course import Course, prepare
+
+    write_source(root / "solutions")
+    course = Course(root / "out", ASSIGNMENT)
+    prepare(course, root / "solutions")
+    return course
+
+
 def submission(release: Path, answer: str = RIGHT, edit=None) -> nbformat.NotebookNode:
     """The release notebook with the answer cell filled in, then ``edit(nb)`` applied (if given)."""
     nb = copy.deepcopy(nbformat.read(release, as_version=4))
