@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from gpt2ln.experiments.gradient_flow import identity_jacobian_gap
+from gpt2ln.experiments.threads import torch_threads
 from gpt2ln.grading import blackbox as B
 from gpt2ln.grading import diagnose_checks as C
 
@@ -17,10 +18,8 @@ GRADED = [k for k in B.KINDS if k != "normalised_stream"]
 
 @pytest.fixture(autouse=True)
 def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):
+        yield
 
 
 @pytest.mark.parametrize("kind", list(B.KINDS))

@@ -26,15 +26,14 @@ from gpt2ln.experiments import (
     unigram_loss,
     zero_residual_branches_,
 )
+from gpt2ln.experiments.threads import torch_threads
 
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """These models are tiny: one thread avoids OpenMP waits when other jobs share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 # ---------------------------------------------------------------- learning-rate schedule

@@ -23,8 +23,7 @@ import traceback
 import warnings
 from dataclasses import dataclass
 
-import torch
-
+from ..experiments.threads import torch_threads
 from . import sections
 from .compare import StudentCodeError
 
@@ -95,18 +94,6 @@ def where_student_code_raised(error: BaseException) -> str | None:
 
 
 @contextlib.contextmanager
-def one_thread():
-    """Run on one CPU thread: the checks' tensors are tiny, and with several threads every small op
-    waits for the others (20x slower on a busy 2-core machine). The kernel's setting is restored."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@contextlib.contextmanager
 def no_stderr():
     """Keep a check's cell off stderr: nbgrader scores 0 any test cell that wrote to stderr.
 
@@ -143,7 +130,7 @@ def graded(title: str, section=None):
             start = time.perf_counter()
             where = None
             try:
-                with one_thread(), no_stderr():
+                with torch_threads(1), no_stderr():  # tiny tensors: other threads only wait
                     detail = check(*args, **kwargs) or "passed"
             except StudentCodeError as err:
                 message = str(err)
