@@ -17,7 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parent.parent
+from gpt2ln.paths import REPO_ROOT
+
+REPO = REPO_ROOT  # the repository root, as the package knows it
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|$)", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -7,7 +7,6 @@ import io
 import json
 import math
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -21,8 +20,9 @@ from autograder.release import assignments, stale
 from gpt2ln.grading import checks
 from gpt2ln.grading.flow_checks import measurement_setup
 from gpt2ln.grading.mistakes import BLOCKS, FORMULA, HALVES, MISTAKES, BlockVariant, block_candidates
+from gpt2ln.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT  # the repository root, as the package knows it
 # What each assignment asks for (../shared/course-contract.md, "Assignments"), as the course profile declares it
 CONTRACT_ANSWERS = {name: asked.answers for name, asked in current().assignments.items()}
 

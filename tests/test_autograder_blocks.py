@@ -9,8 +9,9 @@ import nbformat
 import pytest
 
 from autograder.sandbox import bwrap
+from gpt2ln.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT  # the repository root, as the package knows it
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not bwrap.available(), reason="the sandbox needs bubblewrap, setpriv and root"),

@@ -25,7 +25,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from gpt2ln.paths import REPO_ROOT
+
+REPO = REPO_ROOT  # the repository root, as the package knows it
 BOOK = REPO / "book"
 HTML = BOOK / "_build" / "html"
 SCREENSHOTS = REPO / "artifacts" / "screenshots"

@@ -14,7 +14,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,8 +23,9 @@ import pytest
 from autograder.release import assignments
 from gpt2ln import links
 from gpt2ln.grading.release import SETUP_ID, setup_source
+from gpt2ln.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT  # the repository root, as the package knows it
 ASSIGNMENTS = assignments()
 URL = re.compile(r"https?://[^\s)\"'<>`]+")
 

@@ -9,14 +9,14 @@ measurement does not show, fails here. Phrases the course must never teach again
 
 import os
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from gpt2ln.experiments import gradient_flow
+from gpt2ln.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT  # the repository root, as the package knows it
 DEPTHS = (6, 12, 24)
 FORBIDDEN = [r"\bbalanced\b", r"about the same size", r"does not need (the )?warmup", r"needs? no warmup",
              r"without warmup\b[^.]*\bsafe", r"trains without one", r"Pre-LN does not\b"]

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
+from gpt2ln.paths import REPO_ROOT
+
+REPO = REPO_ROOT  # the repository root, as the package knows it
 os.environ.setdefault("MPLBACKEND", "Agg")
 failures = []
 
