@@ -51,9 +51,10 @@ def pip_source() -> str:
     return f"gpt2ln @ git+{REPOSITORY_URL}@{BRANCH}"
 
 
-def notebook_path(assignment: str) -> str:
-    """A student notebook, relative to the repository root."""
-    return f"notebooks/{assignment}/{assignment}.ipynb"
+def notebook_path(assignment: str, language: str = "en") -> str:
+    """A student notebook, relative to the repository root; a translation lives in ``notebooks/<language>/``."""
+    folder = "notebooks" if language == "en" else f"notebooks/{language}"
+    return f"{folder}/{assignment}/{assignment}.ipynb"
 
 
 def launch_links(path: str) -> dict[str, str]:
