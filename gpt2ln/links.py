@@ -41,9 +41,12 @@ OWNER, REPOSITORY = github_parts()
 BOOK_URL = os.environ.get("GPT2LN_BOOK_URL", f"https://{OWNER.lower()}.github.io/{REPOSITORY}").rstrip("/")
 
 
-def book_page(page: str, anchor: str = "") -> str:
-    """The HTML address of a book page, e.g. ``book_page("chapters/05_misconceptions", "misconception-1")``."""
-    return f"{BOOK_URL}/{page}.html" + (f"#{anchor}" if anchor else "")
+def book_page(page: str, anchor: str = "", language: str = "en") -> str:
+    """The HTML address of a book page, e.g. ``book_page("chapters/05_misconceptions", "misconception-1")``.
+
+    The Chinese edition (``language="zh_CN"``) has the same pages and anchors under ``BOOK_URL/zh_CN/``."""
+    edition = "" if language == "en" else f"{language}/"
+    return f"{BOOK_URL}/{edition}{page}.html" + (f"#{anchor}" if anchor else "")
 
 
 def pip_source() -> str:

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from ..blocks import PostLNBlock, PreLNBlock
 from ..config import GPTConfig
 from ..experiments.gradient_flow import identity_jacobian_gap
+from .i18n import Text, _, lazy
 from .mistakes import MISTAKES
 
 LABELS = ("pre_ln", "post_ln", "misconception_1", "misconception_3", "detached_shortcut")
@@ -132,27 +133,29 @@ class Kind:
 
     key: str
     label: str  # the answer classify must give
-    what: str  # the block in words
+    what: Text  # the block in words
     make: Callable[[int, int], tuple[nn.Module, list[str]]]  # (n_embd, n_head) -> (block, branch-output names)
 
 
 KINDS = {k.key: k for k in (
-    Kind("pre_ln", "pre_ln", "the course's Pre-LN block (GPT-2), x = x + f(ln(x))", _course_block(PreLNBlock)),
-    Kind("post_ln", "post_ln", "the course's Post-LN block, x = ln(x + f(x))", _course_block(PostLNBlock)),
-    Kind("misconception_1", "misconception_1", "Misconception 1: h = ln(x); x = h + f(h)",
+    Kind("pre_ln", "pre_ln", lazy("the course's Pre-LN block (GPT-2), x = x + f(ln(x))"), _course_block(PreLNBlock)),
+    Kind("post_ln", "post_ln", lazy("the course's Post-LN block, x = ln(x + f(x))"), _course_block(PostLNBlock)),
+    Kind("misconception_1", "misconception_1", lazy("Misconception 1: h = ln(x); x = h + f(h)"),
          lambda d, h: _mistake("residual_after_ln")(d, h)),
     Kind("misconception_2", "post_ln",
-         "Misconception 2: a Post-LN block, x = ln(x + f(x)), handed in where Pre-LN was asked",
+         lazy("Misconception 2: a Post-LN block, x = ln(x + f(x)), handed in where Pre-LN was asked"),
          lambda d, h: _mistake("post_ln_instead_of_pre_ln")(d, h)),
-    Kind("misconception_3", "misconception_3", "Misconception 3: the LayerNorm on the shortcut, x = ln(x) + f(x)",
+    Kind("misconception_3", "misconception_3", lazy("Misconception 3: the LayerNorm on the shortcut, x = ln(x) + f(x)"),
          lambda d, h: _mistake("ln_on_shortcut")(d, h)),
-    Kind("detached_shortcut", "detached_shortcut", "a Pre-LN block whose shortcut is detached, x.detach() + f(ln(x))",
+    Kind("detached_shortcut", "detached_shortcut", lazy("a Pre-LN block whose shortcut is detached, x.detach() + "
+                                                        "f(ln(x))"),
          lambda d, h: _mistake("detached_shortcut")(d, h)),
-    Kind("torch_post_ln", "post_ln", "PyTorch's nn.TransformerEncoderLayer(norm_first=False), its default",
+    Kind("torch_post_ln", "post_ln", lazy("PyTorch's nn.TransformerEncoderLayer(norm_first=False), its default"),
          _torch_layer(False)),
-    Kind("torch_pre_ln", "pre_ln", "PyTorch's nn.TransformerEncoderLayer(norm_first=True)", _torch_layer(True)),
+    Kind("torch_pre_ln", "pre_ln", lazy("PyTorch's nn.TransformerEncoderLayer(norm_first=True)"), _torch_layer(True)),
     # not graded: from outside a stack it *is* Post-LN (once the stream is normalised, ln(x) = x)
-    Kind("normalised_stream", "post_ln", "Misconception 3 as ln(x + f(ln(x))), the stream normalised after the add",
+    Kind("normalised_stream", "post_ln", lazy("Misconception 3 as ln(x + f(ln(x))), the stream normalised after the "
+                                              "add"),
          lambda d, h: _mistake("normalised_stream")(d, h)),
 )}
 
@@ -187,9 +190,13 @@ class BlockMaker:
     def label(self) -> str:
         return self._kind.label
 
+    @property
+    def kind(self) -> str:
+        return self._kind.key
+
     def reveal(self) -> str:
-        """What the block really is (for feedback, after the answer is given)."""
-        return self._kind.what
+        """What the block really is, in the current language (for feedback, after the answer is given)."""
+        return str(self._kind.what)
 
     def __repr__(self) -> str:
         return f"make_block(n_embd={self.n_embd})"
@@ -271,9 +278,11 @@ class Measurements:
         return all(abs(a - b) <= SCALE_BLIND * b for a, b in zip(self.sizes_3x[1:], self.sizes[1:], strict=True))
 
     def __str__(self) -> str:
-        return (f"identity gap {self.gap:.3g}; stream ||x_l||^2/d from {self.sizes[0]:.3g} to {self.sizes[-1]:.3g} "
-                f"over {len(self.sizes) - 1} blocks (from 3x the input: {self.sizes_3x[1]:.3g} after block 1 against "
-                f"{self.sizes[1]:.3g}); gradient ratio last/first {self.ratio:.3g}")
+        return _("identity gap {gap:.3g}; stream ||x_l||^2/d from {first:.3g} to {last:.3g} over {blocks} blocks "
+                 "(from 3x the input: {first_3x:.3g} after block 1 against {first_block:.3g}); gradient ratio "
+                 "last/first {ratio:.3g}").format(
+                     gap=self.gap, first=self.sizes[0], last=self.sizes[-1], blocks=len(self.sizes) - 1,
+                     first_3x=self.sizes_3x[1], first_block=self.sizes[1], ratio=self.ratio)
 
 
 def probe_inputs(n_embd: int, seed: int = 0, batch: int = 2, seq_len: int = 8) -> tuple[torch.Tensor, torch.Tensor]:

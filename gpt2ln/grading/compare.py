@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn as nn
 
+from .i18n import _
+
 
 class StudentCodeError(Exception):
     """The student's code raised while being built or run; the message says where."""
@@ -39,7 +41,7 @@ class Mismatch:
     detail: str  # what differs, in numbers
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.detail}"
+        return _("{where}: {detail}").format(where=self.where, detail=self.detail)
 
 
 # (rtol, atol relative to the largest reference value) per dtype: loose enough for correct code
@@ -78,26 +80,25 @@ def copy_weights(source: nn.Module, target: nn.Module, what: str) -> None:
     unexpected = [n for n in found if n not in expected]
     plain = [n for n in missing if isinstance(_attribute(target, n), torch.Tensor)]
     if plain and len(plain) == len(missing) and not unexpected:
-        raise AssertionError(
-            f"Your {what} has " + ", ".join(f"`{n}`" for n in plain) + ", but as plain tensors, not nn.Parameter: "
-            "wrap each in `nn.Parameter(...)` so that it is trained, moved and saved with the module.")
+        raise AssertionError(_(
+            "Your {what} has {names}, but as plain tensors, not nn.Parameter: wrap each in `nn.Parameter(...)` so "
+            "that it is trained, moved and saved with the module.").format(what=what, names=_names(plain)))
     if missing or unexpected:
-        lines = [f"The parameters of your {what} do not have the names the course uses."]
+        lines = [_("The parameters of your {what} do not have the names the course uses.").format(what=what)]
         if missing:
-            lines.append("Missing: " + ", ".join(f"`{n}`" for n in missing) + ".")
+            lines.append(_("Missing: {names}.").format(names=_names(missing)))
             attributes = sorted({n.split(".")[0] for n in missing if n.split(".")[0] not in _top_names(found)})
             if attributes:
-                lines.append("Your module has no attribute " + ", ".join(f"`{a}`" for a in attributes) + ".")
+                lines.append(_("Your module has no attribute {names}.").format(names=_names(attributes)))
         if unexpected:
-            lines.append("Not expected: " + ", ".join(f"`{n}`" for n in unexpected) + ".")
-        lines.append("Use exactly the attribute names of the contract (they are the Hugging Face GPT-2 names), "
-                     "so that pretrained weights load by name.")
+            lines.append(_("Not expected: {names}.").format(names=_names(unexpected)))
+        lines.append(_("Use exactly the attribute names of the contract (they are the Hugging Face GPT-2 names), "
+                       "so that pretrained weights load by name."))
         raise AssertionError("\n".join(lines))
     for name, p in expected.items():
         if found[name].shape != p.shape:
-            raise AssertionError(
-                f"In your {what}, `{name}` has shape {tuple(found[name].shape)}; it should be {tuple(p.shape)}."
-            )
+            raise AssertionError(_("In your {what}, `{name}` has shape {shape}; it should be {expected}.").format(
+                what=what, name=name, shape=tuple(found[name].shape), expected=tuple(p.shape)))
     with torch.no_grad():
         for name, p in expected.items():
             found[name].copy_(p)
@@ -110,6 +111,11 @@ def _attribute(module: nn.Module, dotted: str):
     return module
 
 
+def _names(names) -> str:
+    """"`ln_1.weight`, `ln_1.bias`": names as code, in a list."""
+    return _(", ").join(f"`{n}`" for n in names)
+
+
 def _top_names(params: dict) -> set[str]:
     return {n.split(".")[0] for n in params}
 
@@ -120,14 +126,18 @@ def not_a_tensor(result, what: str) -> str | None:
         return None
     if isinstance(result, tuple | list):
         kinds = ", ".join(type(r).__name__ for r in result)
-        return (f"Your {what} returned a {type(result).__name__} ({kinds}), not a tensor: it must return "
-                "only its output tensor (no extra values such as attention weights or a cache).")
-    return f"Your {what} returned {type(result).__name__}, not a tensor: did it forget `return`?"
+        return _("Your {what} returned a {kind} ({kinds}), not a tensor: it must return only its output tensor (no "
+                 "extra values such as attention weights or a cache).").format(
+            what=what, kind=type(result).__name__, kinds=kinds)
+    return _("Your {what} returned {kind}, not a tensor: did it forget `return`?").format(
+        what=what, kind=type(result).__name__)
 
 
-IN_PLACE = ("Your {} changed its input in place (an in-place operation such as `x += ...` or `x.add_(...)` writes "
-            "into the caller's tensor, and autograd cannot differentiate through an overwritten input): write "
-            "`x = x + ...`, which makes a new tensor.")
+def in_place(what: str) -> str:
+    """The message for a module that changed its input in place."""
+    return _("Your {what} changed its input in place (an in-place operation such as `x += ...` or `x.add_(...)` "
+             "writes into the caller's tensor, and autograd cannot differentiate through an overwritten input): "
+             "write `x = x + ...`, which makes a new tensor.").format(what=what)
 
 
 def probe_like(output: torch.Tensor, seed: int) -> torch.Tensor:
@@ -154,10 +164,10 @@ def run(fn: Callable, inputs: Sequence[torch.Tensor], module: nn.Module | None =
         output = fn(*inputs)
     except Exception as err:  # noqa: BLE001 (any error in student code becomes feedback)
         if "in-place operation" in str(err):
-            raise AssertionError(IN_PLACE.format(what)) from None
+            raise AssertionError(in_place(what)) from None
         raise StudentCodeError(f"{type(err).__name__}: {err}") from err
     if any(not torch.equal(t.detach(), b) for t, b in zip(inputs, before, strict=True)):
-        raise AssertionError(IN_PLACE.format(what))
+        raise AssertionError(in_place(what))
     problem = not_a_tensor(output, what)
     if problem:
         raise AssertionError(problem)
@@ -168,7 +178,8 @@ def run(fn: Callable, inputs: Sequence[torch.Tensor], module: nn.Module | None =
         try:
             (output * probe_like(output, seed)).sum().backward()
         except Exception as err:  # noqa: BLE001
-            raise StudentCodeError(f"the backward pass failed: {type(err).__name__}: {err}") from err
+            raise StudentCodeError(_("the backward pass failed: {error}").format(
+                error=f"{type(err).__name__}: {err}")) from err
     if inputs and inputs[0].is_floating_point():
         result.grads["input"] = inputs[0].grad
     if module is not None:
@@ -187,7 +198,8 @@ def _close(actual: torch.Tensor, expected: torch.Tensor) -> bool:
 def describe_difference(actual: torch.Tensor, expected: torch.Tensor) -> str:
     """Where and by how much two tensors of the same shape differ."""
     if torch.isnan(actual).any() and not torch.isnan(expected).any():
-        return f"yours contains NaN at {int(torch.isnan(actual).sum())} of {actual.numel()} positions"
+        return _("yours contains NaN at {count} of {total} positions").format(
+            count=int(torch.isnan(actual).sum()), total=actual.numel())
     diff = (actual.to(expected.dtype) - expected).abs().nan_to_num(float("inf"))
     worst = diff.argmax().item()
     index, rest = [], worst
@@ -195,29 +207,32 @@ def describe_difference(actual: torch.Tensor, expected: torch.Tensor) -> str:
         index.insert(0, rest % size)
         rest //= size
     index = tuple(index)
-    return (f"largest difference {diff.max().item():.3g} at index {index} "
-            f"(yours {actual.flatten()[worst].item():.6g}, expected {expected.flatten()[worst].item():.6g})")
+    return _("largest difference {difference:.3g} at index {index} (yours {yours:.6g}, expected {expected:.6g})"
+             ).format(difference=diff.max().item(), index=index, yours=actual.flatten()[worst].item(),
+        expected=expected.flatten()[worst].item())
 
 
 def compare(actual: Run, expected: Run, gradients: bool = True) -> list[Mismatch]:
     """Every place where ``actual`` differs from ``expected``, the output first."""
     if actual.output.shape != expected.output.shape:
-        return [Mismatch("the output", f"shape {tuple(actual.output.shape)}, expected {tuple(expected.output.shape)}")]
+        return [Mismatch(_("the output"), _("shape {shape}, expected {expected}").format(
+            shape=tuple(actual.output.shape), expected=tuple(expected.output.shape)))]
     if not _close(actual.output, expected.output):
-        return [Mismatch("the output", describe_difference(actual.output, expected.output))]
+        return [Mismatch(_("the output"), describe_difference(actual.output, expected.output))]
     if not gradients:
         return []
     problems = []
     for name, want in expected.grads.items():
-        where = "the gradient of the input" if name == "input" else f"the gradient of `{name}`"
+        where = _("the gradient of the input") if name == "input" else _("the gradient of `{name}`").format(name=name)
         got = actual.grads.get(name)
         if want is None:
             continue
         if got is None:
-            problems.append(Mismatch(where, "no gradient reached it (is it computed under torch.no_grad() "
-                                            "or cut off with .detach()?)"))
+            problems.append(Mismatch(where, _("no gradient reached it (is it computed under torch.no_grad() or "
+                                              "cut off with .detach()?)")))
         elif got.shape != want.shape:
-            problems.append(Mismatch(where, f"shape {tuple(got.shape)}, expected {tuple(want.shape)}"))
+            problems.append(Mismatch(where, _("shape {shape}, expected {expected}").format(
+                shape=tuple(got.shape), expected=tuple(want.shape))))
         elif not _close(got, want):
             problems.append(Mismatch(where, describe_difference(got, want)))
     return problems

@@ -20,6 +20,7 @@ from .. import GPTConfig, LayerNorm
 from . import sections as S
 from .compare import Run, compare, copy_weights, randomise, run
 from .harness import Case, build, graded, repeatable, small_config
+from .i18n import _, lazy
 from .mistakes import BlockKnobs, Explanation, Mistake, candidates, reference_for
 
 # --------------------------------------------------------------------------- cases
@@ -44,69 +45,72 @@ def _layernorm_rows(n: int):
 CASES = {
     "layernorm": {
         "visible": [
-            Case("n_embd=8, input (2, 5, 8)", (8,), _normal(2, 5, 8, scale=2.0, shift=0.5)),
-            Case("n_embd=4, input (3, 4)", (4,), _normal(3, 4, scale=1.5)),
-            Case("n_embd=16, rows of tiny variance and a constant row", (16,), _layernorm_rows(16)),
-            Case("n_embd=8, eps=1e-2, rows of small variance", (8, 1e-2), _normal(2, 3, 8, scale=0.1)),
+            Case(lazy("n_embd=8, input (2, 5, 8)"), (8,), _normal(2, 5, 8, scale=2.0, shift=0.5)),
+            Case(lazy("n_embd=4, input (3, 4)"), (4,), _normal(3, 4, scale=1.5)),
+            Case(lazy("n_embd=16, rows of tiny variance and a constant row"), (16,), _layernorm_rows(16)),
+            Case(lazy("n_embd=8, eps=1e-2, rows of small variance"), (8, 1e-2), _normal(2, 3, 8, scale=0.1)),
         ],
         "hidden": [
-            Case("n_embd=768, input (1, 3, 768)", (768,), _normal(1, 3, 768, scale=3.0, shift=-1.0)),
-            Case("n_embd=6, 4-D input (2, 2, 3, 6)", (6,), _normal(2, 2, 3, 6)),
-            Case("float64, n_embd=5", (5,), _normal(4, 5, scale=2.0), torch.float64),
-            Case("float64, tiny variance", (12,), _layernorm_rows(12), torch.float64),
+            Case(lazy("n_embd=768, input (1, 3, 768)"), (768,), _normal(1, 3, 768, scale=3.0, shift=-1.0)),
+            Case(lazy("n_embd=6, 4-D input (2, 2, 3, 6)"), (6,), _normal(2, 2, 3, 6)),
+            Case(lazy("float64, n_embd=5"), (5,), _normal(4, 5, scale=2.0), torch.float64),
+            Case(lazy("float64, tiny variance"), (12,), _layernorm_rows(12), torch.float64),
         ],
     },
     "gelu": {
         "visible": [
-            Case("x from -6 to 6", (), lambda g: torch.linspace(-6, 6, 241)),
-            Case("input (2, 3, 4)", (), _normal(2, 3, 4, scale=2.0)),
+            Case(lazy("x from -6 to 6"), (), lambda g: torch.linspace(-6, 6, 241)),
+            Case(lazy("input (2, 3, 4)"), (), _normal(2, 3, 4, scale=2.0)),
         ],
         "hidden": [
-            Case("float64, x from -4 to 4", (), lambda g: torch.linspace(-4, 4, 161, dtype=torch.float64),
+            Case(lazy("float64, x from -4 to 4"), (), lambda g: torch.linspace(-4, 4, 161, dtype=torch.float64),
                  torch.float64),
-            Case("large |x|", (), lambda g: torch.tensor([-30.0, -12.0, -8.0, 8.0, 12.0, 30.0])),
+            Case(lazy("large |x|"), (), lambda g: torch.tensor([-30.0, -12.0, -8.0, 8.0, 12.0, 30.0])),
         ],
     },
     "mlp": {
         "visible": [
-            Case("n_embd=8, input (2, 3, 8)", (small_config(8, 2),), _normal(2, 3, 8, scale=2.0)),
-            Case("n_embd=12, input (1, 4, 12)", (small_config(12, 3),), _normal(1, 4, 12, scale=2.0)),
-            Case("training mode, dropout=0.5, input (2, 3, 8)", (small_config(8, 2, dropout=0.5),),
+            Case(lazy("n_embd=8, input (2, 3, 8)"), (small_config(8, 2),), _normal(2, 3, 8, scale=2.0)),
+            Case(lazy("n_embd=12, input (1, 4, 12)"), (small_config(12, 3),), _normal(1, 4, 12, scale=2.0)),
+            Case(lazy("training mode, dropout=0.5, input (2, 3, 8)"), (small_config(8, 2, dropout=0.5),),
                  _normal(2, 3, 8, scale=2.0), train=True),
         ],
         "hidden": [
-            Case("n_embd=32, input (2, 5, 32)", (small_config(32, 4),), _normal(2, 5, 32, scale=2.0)),
-            Case("float64, n_embd=8", (small_config(8, 2),), _normal(2, 3, 8, scale=2.0), torch.float64),
-            Case("bias=False, n_embd=8", (small_config(8, 2, bias=False),), _normal(2, 3, 8, scale=2.0)),
-            Case("training mode, dropout=0.1, n_embd=16", (small_config(16, 2, dropout=0.1),),
+            Case(lazy("n_embd=32, input (2, 5, 32)"), (small_config(32, 4),), _normal(2, 5, 32, scale=2.0)),
+            Case(lazy("float64, n_embd=8"), (small_config(8, 2),), _normal(2, 3, 8, scale=2.0), torch.float64),
+            Case(lazy("bias=False, n_embd=8"), (small_config(8, 2, bias=False),), _normal(2, 3, 8, scale=2.0)),
+            Case(lazy("training mode, dropout=0.1, n_embd=16"), (small_config(16, 2, dropout=0.1),),
                  _normal(2, 4, 16, scale=2.0), train=True),
         ],
     },
     "attention": {  # its dropouts are checked by their p = 1 limits (properties): correct code that loops over
         "visible": [  # the heads draws its dropout masks in another order than the reference
-            Case("n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2),), _normal(2, 5, 8, scale=2.0)),
-            Case("n_embd=12, n_head=3, input (1, 7, 12)", (small_config(12, 3),), _normal(1, 7, 12, scale=2.0)),
+            Case(lazy("n_embd=8, n_head=2, input (2, 5, 8)"), (small_config(8, 2),), _normal(2, 5, 8, scale=2.0)),
+            Case(lazy("n_embd=12, n_head=3, input (1, 7, 12)"), (small_config(12, 3),), _normal(1, 7, 12, scale=2.0)),
         ],
         "hidden": [
-            Case("n_embd=16, one head, input (2, 6, 16)", (small_config(16, 1),), _normal(2, 6, 16)),
-            Case("n_embd=16, n_head=4, one token", (small_config(16, 4),), _normal(3, 1, 16)),
-            Case("float64, n_embd=16, n_head=8, input (2, 9, 16)", (small_config(16, 8),), _normal(2, 9, 16, scale=2.0),
+            Case(lazy("n_embd=16, one head, input (2, 6, 16)"), (small_config(16, 1),), _normal(2, 6, 16)),
+            Case(lazy("n_embd=16, n_head=4, one token"), (small_config(16, 4),), _normal(3, 1, 16)),
+            Case(lazy("float64, n_embd=16, n_head=8, input (2, 9, 16)"),
+                 (small_config(16, 8),), _normal(2, 9, 16, scale=2.0),
                  torch.float64),
-            Case("bias=False, n_embd=12, n_head=3", (small_config(12, 3, bias=False),), _normal(2, 5, 12)),
+            Case(lazy("bias=False, n_embd=12, n_head=3"), (small_config(12, 3, bias=False),), _normal(2, 5, 12)),
         ],
     },
     "pre_ln_block": {
         "visible": [
-            Case("n_embd=8, n_head=2, input (2, 5, 8)", (small_config(8, 2),), _normal(2, 5, 8, scale=1.5, shift=0.3)),
-            Case("n_embd=12, n_head=3, input (1, 6, 12)", (small_config(12, 3),), _normal(1, 6, 12, scale=3.0)),
-            Case("layer_norm_epsilon=0.1, input of small variance", (small_config(8, 2, layer_norm_epsilon=0.1),),
+            Case(lazy("n_embd=8, n_head=2, input (2, 5, 8)"),
+                 (small_config(8, 2),), _normal(2, 5, 8, scale=1.5, shift=0.3)),
+            Case(lazy("n_embd=12, n_head=3, input (1, 6, 12)"), (small_config(12, 3),), _normal(1, 6, 12, scale=3.0)),
+            Case(lazy("layer_norm_epsilon=0.1, input of small variance"), (small_config(8, 2, layer_norm_epsilon=0.1),),
                  _normal(2, 5, 8, scale=0.2)),
         ],
         "hidden": [
-            Case("n_embd=16, n_head=4, input (2, 9, 16)", (small_config(16, 4),), _normal(2, 9, 16, scale=2.0)),
-            Case("one token", (small_config(8, 2),), _normal(3, 1, 8)),
-            Case("float64, n_embd=8, n_head=2", (small_config(8, 2),), _normal(2, 5, 8, scale=1.5), torch.float64),
-            Case("training mode, dropout=0.2", (small_config(8, 2, dropout=0.2),), _normal(2, 5, 8, scale=1.5),
+            Case(lazy("n_embd=16, n_head=4, input (2, 9, 16)"), (small_config(16, 4),), _normal(2, 9, 16, scale=2.0)),
+            Case(lazy("one token"), (small_config(8, 2),), _normal(3, 1, 8)),
+            Case(lazy("float64, n_embd=8, n_head=2"),
+                 (small_config(8, 2),), _normal(2, 5, 8, scale=1.5), torch.float64),
+            Case(lazy("training mode, dropout=0.2"), (small_config(8, 2, dropout=0.2),), _normal(2, 5, 8, scale=1.5),
                  train=True),
         ],
     },
@@ -127,24 +131,29 @@ def _prepare(component: str, student, case: Case):
     reference = randomise(reference_for(component)(*case.args), seed=case.seed)
     mine = build(student, *case.args)
     if not isinstance(mine, nn.Module):
-        raise AssertionError(f"{NAMES[component]}(...) should build an nn.Module, got a {type(mine).__name__}.")
+        raise AssertionError(_("{name}(...) should build an nn.Module, got a {kind}.").format(
+            name=NAMES[component], kind=type(mine).__name__))
     shared = _shared_parameters(mine) - _shared_parameters(reference)
     if shared:
         first, second = min(shared, key=lambda pair: (not pair[0].endswith("weight"), pair))
-        raise AssertionError(
-            f"`{first}` and `{second}` are one tensor in your {NAMES[component]}: one module is used in two places. "
-            f"`{first.rsplit('.', 1)[0]}` and `{second.rsplit('.', 1)[0]}` must be two modules with their own "
-            "weights, as in the checkpoint, where they differ.")
+        raise AssertionError(_(
+            "`{first}` and `{second}` are one tensor in your {name}: one module is used in two places. "
+            "`{first_module}` and `{second_module}` must be two modules with their own weights, as in the checkpoint, "
+            "where they differ.").format(first=first, second=second, name=NAMES[component],
+                                         first_module=first.rsplit(".", 1)[0],
+                              second_module=second.rsplit(".", 1)[0]))
     try:
         copy_weights(reference, mine, NAMES[component])
     except AssertionError as err:
         if component == "gpt2" and "post" in case.args and "`ln_f." in str(err):
-            raise AssertionError(f"{err}\nWith norm='post' every block already ends in a LayerNorm, so `ln_f` must "
-                                 f"be nn.Identity() (it has no parameters). See {S.GPT2_MODEL}.") from None
+            raise AssertionError(_("{error}\nWith norm='post' every block already ends in a LayerNorm, so `ln_f` must "
+                                   "be nn.Identity() (it has no parameters). See {section}.").format(
+                error=err, section=S.GPT2_MODEL)) from None
         extra = {n for n in dict(mine.named_parameters()) if n not in dict(reference.named_parameters())}
         if not _config(case).bias and extra and all(n.endswith("bias") for n in extra):
-            raise AssertionError(f"Your {NAMES[component]} ignores cfg.bias ({case.label}): with bias=False its "
-                                 f"nn.Linear layers have no bias, `nn.Linear(..., bias=cfg.bias)`.\n{err}") from None
+            raise AssertionError(_("Your {name} ignores cfg.bias ({case}): with bias=False its nn.Linear layers have "
+                                   "no bias, `nn.Linear(..., bias=cfg.bias)`.\n{error}").format(
+                name=NAMES[component], case=case.label, error=err)) from None
         raise
     reference.to(case.dtype).train(case.train)
     mine.to(case.dtype).train(case.train)
@@ -186,7 +195,7 @@ _DIAGNOSES: dict = {}
 
 
 def _fingerprint(result: Run) -> tuple:
-    tensors = [result.output] + [g for _, g in sorted(result.grads.items()) if g is not None]
+    tensors = [result.output] + [g for _name, g in sorted(result.grads.items()) if g is not None]
     return tuple((tuple(t.shape), hashlib.sha1(t.detach().double().cpu().numpy().tobytes()).hexdigest())
                  for t in tensors)
 
@@ -221,8 +230,8 @@ def _diagnose(component: str, case: Case, reference, student_run: Run) -> tuple[
 
 
 CONFIG_ADVICE = {
-    "dropout": "build every nn.Dropout with it, `nn.Dropout(cfg.dropout)`",
-    "layer_norm_epsilon": "pass it to every LayerNorm, `LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)`",
+    "dropout": lazy("build every nn.Dropout with it, `nn.Dropout(cfg.dropout)`"),
+    "layer_norm_epsilon": lazy("pass it to every LayerNorm, `LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)`"),
 }
 HARD_CODED = {"layer_norm_epsilon": (1e-6, 1e-8, 1e-12)}  # values written into code instead of the field, besides
 # the default: 1e-6 and 1e-12 are other libraries' LayerNorm eps
@@ -250,11 +259,14 @@ def _ignored_field(component: str, case: Case, reference, student_run: Run, name
                 matches.append(((student_run.output - variant_run.output).abs().max().item(), value))
         if matches:
             value = min(matches)[1]
-            place = f" in `{where}`" if where and len(groups) > 2 else ""
-            computes = (f"the default {name}={default!r} gives" if value == default else
-                        f"{name}={value!r} gives, a value written into your code instead of the config's")
-            return Explanation(f"Your {NAMES[component]} ignores cfg.{name}{place} (here {getattr(cfg, name)!r})",
-                               f"It computes what {computes}: {CONFIG_ADVICE[name]}.", DEFAULT_SECTION[component])
+            place = lazy(" in `{where}`", where=where) if where and len(groups) > 2 else ""
+            computes = (lazy("the default {field}={value!r} gives", field=name, value=default) if value == default
+                        else lazy("{field}={value!r} gives, a value written into your code instead of the config's",
+                                  field=name, value=value))
+            return Explanation(lazy("Your {name} ignores cfg.{field}{place} (here {value!r})", name=NAMES[component],
+                                    field=name, place=place, value=getattr(cfg, name)),
+                               lazy("It computes what {computes}: {advice}.", computes=computes,
+                                    advice=CONFIG_ADVICE[name]), DEFAULT_SECTION[component])
     return None
 
 
@@ -262,19 +274,22 @@ def _feedback(component: str, case: Case, problems, diagnosis: tuple[Mistake | E
               default) -> str:
     what = NAMES[component]
     mistake, both = diagnosis
+    measured = _("What the check measured:")
     if mistake is not None and both:  # the diagnosis first: it is what the student acts on
-        lines = [f"Your {what} matches a known mistake. {mistake.message()}", "What the check measured:"]
+        lines = [_("Your {what} matches a known mistake. {message}").format(what=what, message=mistake.message()),
+                 measured]
     elif mistake is not None:
-        lines = [f"Your {what}'s outputs match a known mistake (its gradients differ from it too). "
-                 f"{mistake.message()}", "What the check measured:"]
+        lines = [_("Your {what}'s outputs match a known mistake (its gradients differ from it too). {message}").format(
+            what=what, message=mistake.message()), measured]
     else:
-        lines = [f"Your {what} does not match any mistake we know: compare your code with the book. See {default}.",
-                 "What the check measured:"]
+        lines = [_("Your {what} does not match any mistake we know: compare your code with the book. See {section}.")
+                 .format(what=what, section=default), measured]
     first = problems[0]
-    if first.where == "the output":
-        lines.append(f"  the output differs from the reference ({case.label}): {first.detail}.")
+    if first.where == _("the output"):
+        lines.append(_("  the output differs from the reference ({case}): {detail}.").format(
+            case=case.label, detail=first.detail))
     else:
-        lines.append(f"  the forward pass is right, but the gradients are not ({case.label}):")
+        lines.append(_("  the forward pass is right, but the gradients are not ({case}):").format(case=case.label))
         lines += [f"  - {p}" for p in problems[:4]]
     return "\n".join(lines)
 
@@ -298,23 +313,25 @@ def compare_cases(component: str, student, cases: list[Case], gradients: bool) -
                 actual = _run(mine, case, what=NAMES[component])
             diagnosis = diagnose(component, case, reference, actual)
             raise AssertionError(_feedback(component, case, problems, diagnosis, DEFAULT_SECTION[component]))
-    what = "outputs and gradients" if gradients else "outputs"
-    dtypes = sorted({str(c.dtype).removeprefix("torch.") for c in cases})
-    return f"{what} match the reference on {len(cases)} cases ({', '.join(dtypes)})"
+    dtypes = ", ".join(sorted({str(c.dtype).removeprefix("torch.") for c in cases}))
+    if gradients:
+        return _("outputs and gradients match the reference on {count} cases ({dtypes})").format(count=len(cases),
+                                                                                               dtypes=dtypes)
+    return _("outputs match the reference on {count} cases ({dtypes})").format(count=len(cases), dtypes=dtypes)
 
 
 def _component_checks(component: str, title: str):
     """forward, gradients and hidden checks of one component (properties are written per component)."""
 
-    @graded(f"{title}: forward", DEFAULT_SECTION[component])
+    @graded(lazy("{name}: forward", name=title), DEFAULT_SECTION[component])
     def forward(student):
         return compare_cases(component, student, CASES[component]["visible"], gradients=False)
 
-    @graded(f"{title}: gradients", DEFAULT_SECTION[component])
+    @graded(lazy("{name}: gradients", name=title), DEFAULT_SECTION[component])
     def gradients(student):
         return compare_cases(component, student, CASES[component]["visible"], gradients=True)
 
-    @graded(f"{title}: more shapes and float64", DEFAULT_SECTION[component])
+    @graded(lazy("{name}: more shapes and float64", name=title), DEFAULT_SECTION[component])
     def hidden(student):
         return compare_cases(component, student, CASES[component]["hidden"], gradients=True)
 

@@ -15,6 +15,7 @@ from ..experiments import gradient_flow, make_model
 from ..model import lm_loss
 from . import sections as S
 from .harness import call, graded
+from .i18n import _, lazy
 
 SETUP_DEFAULTS = dict(n_embd=64, n_head=4, seq_len=32, batch_size=8, vocab_size=256)
 
@@ -44,21 +45,21 @@ def gradient_alternatives(norm, n_layer, seed=0, init="xavier") -> dict[str, lis
               for b in model.h]
     n_tokens = idx.numel()
     return {
-        "the norm of the gradient of *all* of block l's parameters, not only mlp.c_proj.weight": blocks,
-        "squared norms (||g||^2): take the Frobenius norm itself, `grad.norm()`": [g * g for g in c_proj],
-        "the gradient of a *summed* loss (B x T times the mean): use the mean cross-entropy, `lm_loss`":
+        _("the norm of the gradient of *all* of block l's parameters, not only mlp.c_proj.weight"): blocks,
+        _("squared norms (||g||^2): take the Frobenius norm itself, `grad.norm()`"): [g * g for g in c_proj],
+        _("the gradient of a *summed* loss (B x T times the mean): use the mean cross-entropy, `lm_loss`"):
             [g * n_tokens for g in c_proj],
-        "the attention's c_proj (attn.c_proj) instead of the MLP's (mlp.c_proj)":
+        _("the attention's c_proj (attn.c_proj) instead of the MLP's (mlp.c_proj)"):
             [_norm(b.attn.c_proj.weight.grad) for b in model.h],
-        "the MLP's first layer (mlp.c_fc) instead of its output layer (mlp.c_proj)":
+        _("the MLP's first layer (mlp.c_fc) instead of its output layer (mlp.c_proj)"):
             [_norm(b.mlp.c_fc.weight.grad) for b in model.h],
-        "the layers in reverse order: index 0 must be the first block, model.h[0]": c_proj[::-1],
-        "gradients accumulated over two backward passes: call model.zero_grad() first": [2 * g for g in c_proj],
+        _("the layers in reverse order: index 0 must be the first block, model.h[0]"): c_proj[::-1],
+        _("gradients accumulated over two backward passes: call model.zero_grad() first"): [2 * g for g in c_proj],
     }
 
 
 def hidden_alternatives(norm, n_layer, seed=0, init="xavier") -> dict[str, list[float]]:
-    model, idx, _ = measurement_setup(norm, n_layer, seed=seed, init=init)
+    model, idx, _targets = measurement_setup(norm, n_layer, seed=seed, init=init)
     d = model.cfg.n_embd
     with torch.no_grad():
         x = model.drop(model.wte(idx) + model.wpe(torch.arange(idx.shape[1])))  # (B, T, C)
@@ -68,12 +69,13 @@ def hidden_alternatives(norm, n_layer, seed=0, init="xavier") -> dict[str, list[
             states.append(x)
     mean_sq = [s.pow(2).sum(-1).mean().item() / d for s in states]
     return {
-        "not divided by n_embd: report mean ||x_l||^2 / n_embd": [v * d for v in mean_sq],
-        "norms, not squared norms: report mean ||x_l||^2 / n_embd": [s.norm(dim=-1).mean().item() / d for s in states],
-        "the root mean square: report the mean of ||x_l||^2 / n_embd, not its square root":
+        _("not divided by n_embd: report mean ||x_l||^2 / n_embd"): [v * d for v in mean_sq],
+        _("norms, not squared norms: report mean ||x_l||^2 / n_embd"):
+            [s.norm(dim=-1).mean().item() / d for s in states],
+        _("the root mean square: report the mean of ||x_l||^2 / n_embd, not its square root"):
             [math.sqrt(v) for v in mean_sq],
-        "without x_0, the input of the first block (the list has L + 1 entries: x_0 = drop(wte + wpe))": mean_sq[1:],
-        "the final LayerNorm's output in the last place: x_L is the output of the last block, before ln_f":
+        _("without x_0, the input of the first block (the list has L + 1 entries: x_0 = drop(wte + wpe))"): mean_sq[1:],
+        _("the final LayerNorm's output in the last place: x_L is the output of the last block, before ln_f"):
             mean_sq[:-1] + [model.ln_f(states[-1]).pow(2).sum(-1).mean().item() / d],
     }
 
@@ -89,22 +91,26 @@ def _close(mine, expected, rtol=1e-3) -> bool:
 
 def _explain(what, mine, expected, alternatives, label) -> str:
     shown = [round(float(v), 4) for v in mine] if isinstance(mine, (list, tuple)) else mine
-    lines = [f"Your {what} for {label} differ from the reference (gpt2ln.experiments.gradient_flow, same seed).",
-             f"  yours:    {shown}", f"  expected: {[round(v, 4) for v in expected]}"]
+    lines = [_("Your {what} for {label} differ from the reference (gpt2ln.experiments.gradient_flow, same seed).")
+             .format(what=what, label=label),
+             _("  yours:    {values}").format(values=shown),
+             _("  expected: {values}").format(values=[round(v, 4) for v in expected])]
     if isinstance(mine, (list, tuple)) and len(mine) != len(expected):
-        lines.append(f"You returned {len(mine)} numbers; there should be {len(expected)}.")
+        lines.append(_("You returned {count} numbers; there should be {expected}.").format(count=len(mine),
+                                                                                         expected=len(expected)))
     for explanation, values in alternatives.items():
         if _close(mine, values):
-            lines.append(f"Your numbers are {explanation}.")
+            lines.append(_("Your numbers are {explanation}.").format(explanation=explanation))
             break
-    lines.append(f"See {S.GRADIENT_FLOW}.")
+    lines.append(_("See {section}.").format(section=S.GRADIENT_FLOW))
     return "\n".join(lines)
 
 
 def _as_list(values, what):
     if isinstance(values, torch.Tensor):
         values = values.tolist()
-    assert isinstance(values, (list, tuple)), f"{what} must return a list of floats, got {type(values).__name__}."
+    assert isinstance(values, (list, tuple)), _("{what} must return a list of floats, got {name}.").format(
+        what=what, name=type(values).__name__)
     return list(values)
 
 
@@ -114,22 +120,24 @@ def _check_gradients(fn, cases):
         mine = _as_list(call(fn, model, idx, targets), "layer_gradient_norms")
         expected = gradient_flow(norm, n_layer, seed=seed, init=init).grad_norms
         if not _close(mine, expected):
-            label = f"{norm}-LN, {n_layer} layers, seed {seed}, {init} init"
-            raise AssertionError(_explain("gradient norms", mine, expected,
+            label = _("{norm}-LN, {n_layer} layers, seed {seed}, {init} init").format(norm=norm, n_layer=n_layer,
+                                                                                      seed=seed, init=init)
+            raise AssertionError(_explain(_("gradient norms"), mine, expected,
                                           gradient_alternatives(norm, n_layer, seed, init), label))
-    return f"{len(cases)} stacks match gradient_flow"
+    return _("{n_cases} stacks match gradient_flow").format(n_cases=len(cases))
 
 
 def _check_hidden(fn, cases):
     for norm, n_layer, seed, init in cases:
-        model, idx, _ = measurement_setup(norm, n_layer, seed=seed, init=init)
+        model, idx, _targets = measurement_setup(norm, n_layer, seed=seed, init=init)
         mine = _as_list(call(fn, model, idx), "hidden_state_norms")
         expected = gradient_flow(norm, n_layer, seed=seed, init=init).hidden_norms
         if not _close(mine, expected):
-            label = f"{norm}-LN, {n_layer} layers, seed {seed}, {init} init"
-            raise AssertionError(_explain("hidden-state norms", mine, expected,
+            label = _("{norm}-LN, {n_layer} layers, seed {seed}, {init} init").format(norm=norm, n_layer=n_layer,
+                                                                                      seed=seed, init=init)
+            raise AssertionError(_explain(_("hidden-state norms"), mine, expected,
                                           hidden_alternatives(norm, n_layer, seed, init), label))
-    return f"{len(cases)} stacks match gradient_flow"
+    return _("{n_cases} stacks match gradient_flow").format(n_cases=len(cases))
 
 
 # (norm, n_layer, seed, init): kept shallow so that each test cell stays a few seconds on a laptop CPU.
@@ -137,45 +145,49 @@ VISIBLE = [("pre", 6, 0, "xavier"), ("post", 6, 0, "xavier")]
 HIDDEN = [("post", 12, 1, "xavier"), ("pre", 12, 2, "gpt2")]
 
 
-@graded("layer_gradient_norms: values", S.GRADIENT_FLOW)
+@graded(lazy("layer_gradient_norms: values"), S.GRADIENT_FLOW)
 def gradient_norms_values(layer_gradient_norms):
     return _check_gradients(layer_gradient_norms, VISIBLE)
 
 
-@graded("layer_gradient_norms: more depths, seeds and inits", S.GRADIENT_FLOW)
+@graded(lazy("layer_gradient_norms: more depths, seeds and inits"), S.GRADIENT_FLOW)
 def gradient_norms_hidden(layer_gradient_norms):
     return _check_gradients(layer_gradient_norms, HIDDEN)
 
 
-@graded("hidden_state_norms: values", S.GRADIENT_FLOW)
+@graded(lazy("hidden_state_norms: values"), S.GRADIENT_FLOW)
 def hidden_norms_values(hidden_state_norms):
     return _check_hidden(hidden_state_norms, VISIBLE)
 
 
-@graded("hidden_state_norms: more depths, seeds and inits", S.GRADIENT_FLOW)
+@graded(lazy("hidden_state_norms: more depths, seeds and inits"), S.GRADIENT_FLOW)
 def hidden_norms_hidden(hidden_state_norms):
     return _check_hidden(hidden_state_norms, HIDDEN)
 
 
-@graded("gradient flow: what your measurements show", S.GRADIENT_FLOW)
+@graded(lazy("gradient flow: what your measurements show"), S.GRADIENT_FLOW)
 def flow_properties(layer_gradient_norms, hidden_state_norms):
     """Reference-free: the shape of the curves (Xiong et al. 2020), and no stale gradients."""
     model, idx, targets = measurement_setup("pre", 8)
     first = _as_list(call(layer_gradient_norms, model, idx, targets), "layer_gradient_norms")
     again = _as_list(call(layer_gradient_norms, model, idx, targets), "layer_gradient_norms")
     assert _close(again, first, rtol=1e-6), (
-        "Measuring the same model twice gave different numbers: gradients from the first call were still there. "
-        "Reset them (model.zero_grad()) before the backward pass.")
+        _("Measuring the same model twice gave different numbers: gradients from the first call were still there. "
+          "Reset them (model.zero_grad()) before the backward pass."))
     pre_hidden = _as_list(call(hidden_state_norms, model, idx), "hidden_state_norms")
     assert pre_hidden[-1] > 2 * pre_hidden[0], (
-        f"In Pre-LN the residual stream is a sum of branch outputs, so its size grows with depth (Lemma 2); your "
-        f"measurement gives {pre_hidden[0]:.3g} at x_0 and {pre_hidden[-1]:.3g} at x_8. See {S.GRADIENT_FLOW}.")
+        _("In Pre-LN the residual stream is a sum of branch outputs, so its size grows with depth (Lemma 2); your "
+          "measurement gives {pre_hidden:.3g} at x_0 and {pre_hidden2:.3g} at x_8. See {section}.").format(
+              pre_hidden=pre_hidden[0], pre_hidden2=pre_hidden[-1], section=S.GRADIENT_FLOW))
     post_model, idx, targets = measurement_setup("post", 8)
     post_hidden = _as_list(call(hidden_state_norms, post_model, idx), "hidden_state_norms")
     assert all(0.8 < v < 1.2 for v in post_hidden[1:]), (
-        f"Every Post-LN block ends in a LayerNorm, so ||x_l||^2 / n_embd stays near 1; yours gives {post_hidden}.")
+        _("Every Post-LN block ends in a LayerNorm, so ||x_l||^2 / n_embd stays near 1; yours gives "
+          "{post_hidden}.").format(
+            post_hidden=post_hidden))
     post = _as_list(call(layer_gradient_norms, post_model, idx, targets), "layer_gradient_norms")
     assert post[-1] / post[0] > first[-1] / first[0], (
-        "Post-LN's gradients should lean toward the top layers more than Pre-LN's (Xiong et al. 2020, Fig. 3); "
-        f"your top/bottom ratios: Post-LN {post[-1] / post[0]:.3g}, Pre-LN {first[-1] / first[0]:.3g}.")
-    return "repeatable, Pre-LN stream grows, Post-LN stream pinned near 1, Post-LN top-heavy"
+        _("Post-LN's gradients should lean toward the top layers more than Pre-LN's (Xiong et al. 2020, Fig. 3); your "
+          "top/bottom ratios: Post-LN {value:.3g}, Pre-LN {value2:.3g}.").format(
+              value=post[-1] / post[0], value2=first[-1] / first[0]))
+    return _("repeatable, Pre-LN stream grows, Post-LN stream pinned near 1, Post-LN top-heavy")

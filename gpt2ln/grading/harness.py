@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import torch
 
 from .. import GPTConfig
-from .compare import IN_PLACE, StudentCodeError, not_a_tensor
+from .compare import StudentCodeError, in_place, not_a_tensor
+from .i18n import _, lazy
 from .report import graded
 
 __all__ = ["Case", "StudentCodeError", "build", "call", "forward", "graded", "random_in_eval", "repeatable",
@@ -78,29 +79,31 @@ def forward(module: Callable, *inputs, what: str) -> torch.Tensor:
         result = call(module, *inputs)
     except StudentCodeError as err:
         if "in-place operation" in str(err):
-            raise AssertionError(IN_PLACE.format(what)) from None
+            raise AssertionError(in_place(what)) from None
         raise
     if any(not torch.equal(t.detach(), b) for t, b in zip(inputs, before, strict=True)):
-        raise AssertionError(IN_PLACE.format(what))
+        raise AssertionError(in_place(what))
     problem = not_a_tensor(result, what)
     if problem:
         raise AssertionError(problem)
     return result
 
 
+_BLOCK_DROPOUT = lazy("A block adds no dropout of its own: its sub-layers end in theirs.")
 OWN_DROPOUT = {  # where the dropouts of a module that owns no nn.Dropout of its own live
-    "PreLNBlock": "A block adds no dropout of its own: its sub-layers end in theirs.",
-    "PostLNBlock": "A block adds no dropout of its own: its sub-layers end in theirs.",
-    "GPT2": "GPT2's own dropout is `drop`, on the embeddings; its blocks add none of their own.",
+    "PreLNBlock": _BLOCK_DROPOUT,
+    "PostLNBlock": _BLOCK_DROPOUT,
+    "GPT2": lazy("GPT2's own dropout is `drop`, on the embeddings; its blocks add none of their own."),
 }
 
 
 def random_in_eval(what: str) -> str:
     """The message for a module whose output changes from one call to the next in eval mode."""
-    message = (f"Your {what} gives different outputs for the same input in eval mode: something random runs when it "
-               "should not, usually dropout applied with F.dropout(...) (whose training=True by default) or a dropout "
-               "the module creates on the fly. Use the module's nn.Dropout, which eval() switches off.")
-    return f"{message} {OWN_DROPOUT[what]}" if what in OWN_DROPOUT else message
+    message = _("Your {what} gives different outputs for the same input in eval mode: something random runs when it "
+                "should not, usually dropout applied with F.dropout(...) (whose training=True by default) or a "
+                "dropout the module creates on the fly. Use the module's nn.Dropout, which eval() switches off."
+                ).format(what=what)
+    return _("{message} {more}").format(message=message, more=OWN_DROPOUT[what]) if what in OWN_DROPOUT else message
 
 
 def repeatable(module: Callable, *inputs, what: str) -> torch.Tensor:

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 
 from .. import GPT2, MLP, CausalSelfAttention, LayerNorm, PostLNBlock, PreLNBlock, gelu
 from . import sections as S
+from .i18n import Joined, Text, _, lazy, lowered
 from .sections import Section
 
 
@@ -40,15 +41,22 @@ from .sections import Section
 class Explanation:
     """What a wrong variant does and how to fix it, in words a student can act on."""
 
-    title: str  # one line, says what the code does
-    explanation: str  # why it is wrong and what to write instead
+    title: Text  # one line, says what the code does
+    explanation: Text  # why it is wrong and what to write instead
     section: Section  # where the book explains it
     misconception: int | None = None  # 1, 2 or 3: the contract's misconceptions
 
     def message(self) -> str:
-        """The feedback paragraph: the misconception's name first when there is one."""
-        head = f"Misconception {self.misconception}: " if self.misconception else ""
-        return f"{head}{self.title}. {self.explanation} See {self.section}."
+        """The feedback paragraph, in the current language: the misconception's name first when there is one."""
+        if self.misconception:
+            return _("{misconception}: {title}. {explanation} See {section}.").format(
+                misconception=MISCONCEPTION_NAMES[self.misconception], title=self.title,
+                explanation=self.explanation, section=self.section)
+        return _("{title}. {explanation} See {section}.").format(title=self.title, explanation=self.explanation,
+                                                                 section=self.section)
+
+
+MISCONCEPTION_NAMES = {1: lazy("Misconception 1"), 2: lazy("Misconception 2"), 3: lazy("Misconception 3")}
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,8 @@ class Mistake:
     knobs: object  # a LayerNormKnobs, GeluKnobs, MLPKnobs, AttentionKnobs, BlockKnobs or GPT2Knobs
     text: Explanation
 
-    title = property(lambda self: self.text.title)
-    explanation = property(lambda self: self.text.explanation)
+    title = property(lambda self: str(self.text.title))  # in the current language
+    explanation = property(lambda self: str(self.text.explanation))
     section = property(lambda self: self.text.section)
     misconception = property(lambda self: self.text.misconception)
 
@@ -128,57 +136,64 @@ class LayerNormVariant(LayerNorm):
         return y.detach() if "output" in kn.detached else y
 
 
-_DETACHED = ("The forward pass is right, but no gradient flows through the {} (computed under torch.no_grad() or "
-             "with .detach()), so the input's gradient is wrong.")
+
+
+def _detached(part: Text) -> Text:
+    return lazy("The forward pass is right, but no gradient flows through the {part} (computed under torch.no_grad() "
+                "or with .detach()), so the input's gradient is wrong.", part=part)
+
 
 LAYERNORM = _table("layernorm", {
     "unbiased_variance": (LayerNormKnobs(correction=1), Explanation(
-        "Your LayerNorm uses the unbiased variance (divides by n - 1)",
-        "LayerNorm divides the summed squares by n, the number of features (`unbiased=False`); with n - 1 every "
-        "output is scaled by sqrt((n-1)/n), which matters for small n_embd.", S.BIASED_VARIANCE)),
+        lazy("Your LayerNorm uses the unbiased variance (divides by n - 1)"),
+        lazy("LayerNorm divides the summed squares by n, the number of features (`unbiased=False`); with n - 1 every "
+             "output is scaled by sqrt((n-1)/n), which matters for small n_embd."), S.BIASED_VARIANCE)),
     "eps_outside_sqrt": (LayerNormKnobs(denominator="sqrt(var) + eps"), Explanation(
-        "Your LayerNorm adds eps outside the square root",
-        "The denominator is sqrt(var + eps), not sqrt(var) + eps. The two differ most on rows whose variance is "
-        "close to eps: exactly the rows eps is there to protect.", S.EPS_INSIDE_SQRT)),
+        lazy("Your LayerNorm adds eps outside the square root"),
+        lazy("The denominator is sqrt(var + eps), not sqrt(var) + eps. The two differ most on rows whose variance is "
+             "close to eps: exactly the rows eps is there to protect."), S.EPS_INSIDE_SQRT)),
     "no_eps": (LayerNormKnobs(denominator="sqrt(var)"), Explanation(
-        "Your LayerNorm has no eps in the denominator",
-        "Without eps a row of (nearly) constant values is divided by (nearly) zero. Use sqrt(var + eps).",
+        lazy("Your LayerNorm has no eps in the denominator"),
+        lazy("Without eps a row of (nearly) constant values is divided by (nearly) zero. Use sqrt(var + eps)."),
         S.EPS_INSIDE_SQRT)),
     "std_not_sqrt": (LayerNormKnobs(denominator="var + eps"), Explanation(
-        "Your LayerNorm divides by the variance instead of the standard deviation",
-        "Normalise by sqrt(var + eps): dividing by var + eps does not give unit variance.", S.LAYERNORM_STATISTICS)),
+        lazy("Your LayerNorm divides by the variance instead of the standard deviation"),
+        lazy("Normalise by sqrt(var + eps): dividing by var + eps does not give unit variance."),
+        S.LAYERNORM_STATISTICS)),
     "eps_ignored": (LayerNormKnobs(uses_eps_argument=False), Explanation(
-        "Your LayerNorm ignores the eps it is given",
-        "Use the `eps` argument of the constructor (GPT-2 configs pass `layer_norm_epsilon`), not a hard-coded "
-        "1e-5.", S.EPS_INSIDE_SQRT)),
+        lazy("Your LayerNorm ignores the eps it is given"),
+        lazy("Use the `eps` argument of the constructor (GPT-2 configs pass `layer_norm_epsilon`), not a hard-coded "
+             "1e-5."), S.EPS_INSIDE_SQRT)),
     "all_dims": (LayerNormKnobs(over="all"), Explanation(
-        "Your LayerNorm takes its mean and variance over the whole tensor",
-        "LayerNorm normalises each token's vector on its own: reduce over the last dimension only "
-        "(`dim=-1, keepdim=True`).", S.LAYERNORM_STATISTICS)),
+        lazy("Your LayerNorm takes its mean and variance over the whole tensor"),
+        lazy("LayerNorm normalises each token's vector on its own: reduce over the last dimension only (`dim=-1, "
+             "keepdim=True`)."), S.LAYERNORM_STATISTICS)),
     "first_dim": (LayerNormKnobs(over="first"), Explanation(
-        "Your LayerNorm takes its statistics over the batch dimension",
-        "That is BatchNorm's axis. LayerNorm reduces over the last dimension (`dim=-1`).", S.LAYERNORM_STATISTICS)),
+        lazy("Your LayerNorm takes its statistics over the batch dimension"),
+        lazy("That is BatchNorm's axis. LayerNorm reduces over the last dimension (`dim=-1`)."),
+        S.LAYERNORM_STATISTICS)),
     "no_affine": (LayerNormKnobs(affine="x_hat"), Explanation(
-        "Your LayerNorm forgets the gain and the bias",
-        "After normalising, multiply by `weight` and add `bias`: they let the model undo the normalisation where "
-        "it needs to.", S.LAYERNORM_AFFINE)),
+        lazy("Your LayerNorm forgets the gain and the bias"),
+        lazy("After normalising, multiply by `weight` and add `bias`: they let the model undo the normalisation where "
+             "it needs to."), S.LAYERNORM_AFFINE)),
     "weight_bias_swapped": (LayerNormKnobs(affine="x_hat * bias + weight"), Explanation(
-        "Your LayerNorm swaps the gain and the bias",
-        "Multiply by `weight` (initialised to ones) and add `bias` (initialised to zeros).", S.LAYERNORM_AFFINE)),
+        lazy("Your LayerNorm swaps the gain and the bias"),
+        lazy("Multiply by `weight` (initialised to ones) and add `bias` (initialised to zeros)."), S.LAYERNORM_AFFINE)),
     "bias_before_weight": (LayerNormKnobs(affine="(x_hat + bias) * weight"), Explanation(
-        "Your LayerNorm adds the bias before multiplying by the gain", "The affine step is x_hat * weight + bias.",
+        lazy("Your LayerNorm adds the bias before multiplying by the gain"), lazy("The affine step is x_hat * weight "
+                                                                                  "+ bias."),
         S.LAYERNORM_AFFINE)),
     "statistics_detached": (LayerNormKnobs(detached=("mean", "var")), Explanation(
-        "Your LayerNorm's mean and variance are detached from the graph", _DETACHED.format("statistics"),
+        lazy("Your LayerNorm's mean and variance are detached from the graph"), _detached(lazy("statistics")),
         S.DETACHED_PATHS)),
     "mean_detached": (LayerNormKnobs(detached=("mean",)), Explanation(
-        "Your LayerNorm's mean is detached from the graph", _DETACHED.format("mean"), S.DETACHED_PATHS)),
+        lazy("Your LayerNorm's mean is detached from the graph"), _detached(lazy("mean")), S.DETACHED_PATHS)),
     "variance_detached": (LayerNormKnobs(detached=("var",)), Explanation(
-        "Your LayerNorm's variance is detached from the graph", _DETACHED.format("variance"), S.DETACHED_PATHS)),
+        lazy("Your LayerNorm's variance is detached from the graph"), _detached(lazy("variance")), S.DETACHED_PATHS)),
     "no_grad": (LayerNormKnobs(detached=("output",)), Explanation(
-        "Your LayerNorm runs under torch.no_grad() (or detaches its output)",
-        "Its forward pass is right but nothing upstream, its own gain and bias included, gets a gradient: the "
-        "network could not learn.", S.DETACHED_PATHS)),
+        lazy("Your LayerNorm runs under torch.no_grad() (or detaches its output)"),
+        lazy("Its forward pass is right but nothing upstream, its own gain and bias included, gets a gradient: the "
+             "network could not learn."), S.DETACHED_PATHS)),
 })
 
 
@@ -208,23 +223,23 @@ def gelu_variant(knobs: GeluKnobs) -> Callable:
 
 GELU = _table("gelu", {
     "exact_gelu": (GeluKnobs(form="erf"), Explanation(
-        "You used the exact GELU (with erf) instead of the tanh approximation",
-        "GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs by "
-        "up to ~1e-3, enough that pretrained logits no longer match: write the tanh formula, or ask PyTorch's GELU "
-        "for its tanh approximation.", S.GELU_TANH)),
+        lazy("You used the exact GELU (with erf) instead of the tanh approximation"),
+        lazy("GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs by "
+             "up to ~1e-3, enough that pretrained logits no longer match: write the tanh formula, or ask PyTorch's "
+             "GELU for its tanh approximation."), S.GELU_TANH)),
     "sigmoid_gelu": (GeluKnobs(form="sigmoid"), Explanation(
-        "You used the sigmoid approximation x * sigmoid(1.702 x)",
-        "GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).", S.GELU_TANH)),
+        lazy("You used the sigmoid approximation x * sigmoid(1.702 x)"),
+        lazy("GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."), S.GELU_TANH)),
     "relu": (GeluKnobs(form="relu"), Explanation(
-        "You used ReLU", "GPT-2's MLP uses the tanh approximation of GELU.", S.GELU_TANH)),
+        lazy("You used ReLU"), lazy("GPT-2's MLP uses the tanh approximation of GELU."), S.GELU_TANH)),
     "gelu_no_half": (GeluKnobs(half=1.0), Explanation(
-        "Your GELU is missing the factor 0.5", "0.5 x (1 + tanh(...)): without the 0.5 the output is twice too "
-        "large.", S.GELU_TANH)),
+        lazy("Your GELU is missing the factor 0.5"), lazy("0.5 x (1 + tanh(...)): without the 0.5 the output is twice "
+                                                          "too large."), S.GELU_TANH)),
     "gelu_wrong_constant": (GeluKnobs(constant=math.sqrt(2.0) / math.pi), Explanation(
-        "Your GELU has the wrong constant inside tanh",
-        "The constant is sqrt(2 / pi) (about 0.798), not sqrt(2) / pi.", S.GELU_TANH)),
+        lazy("Your GELU has the wrong constant inside tanh"),
+        lazy("The constant is sqrt(2 / pi) (about 0.798), not sqrt(2) / pi."), S.GELU_TANH)),
     "gelu_no_cubic": (GeluKnobs(cubic=0.0), Explanation(
-        "Your GELU is missing the cubic term", "The argument of tanh is sqrt(2/pi) (x + 0.044715 x^3).",
+        lazy("Your GELU is missing the cubic term"), lazy("The argument of tanh is sqrt(2/pi) (x + 0.044715 x^3)."),
         S.GELU_TANH)),
 })
 
@@ -261,28 +276,28 @@ class MLPVariant(MLP):
 
 MLP_MISTAKES = _table("mlp", {
     "mlp_exact_gelu": (MLPKnobs(activation=GeluKnobs(form="erf")), Explanation(
-        "Your MLP uses the exact GELU", "Use the tanh approximation (the `gelu` above).", S.GELU_TANH)),
+        lazy("Your MLP uses the exact GELU"), lazy("Use the tanh approximation (the `gelu` above)."), S.GELU_TANH)),
     "mlp_relu": (MLPKnobs(activation=GeluKnobs(form="relu")), Explanation(
-        "Your MLP uses ReLU", "GPT-2's MLP uses GELU (the tanh approximation).", S.GELU_TANH)),
+        lazy("Your MLP uses ReLU"), lazy("GPT-2's MLP uses GELU (the tanh approximation)."), S.GELU_TANH)),
     "mlp_no_activation": (MLPKnobs(activation=None), Explanation(
-        "Your MLP has no activation between c_fc and c_proj",
-        "Without the non-linearity the two layers collapse into one linear map: apply `gelu` to c_fc's output.",
+        lazy("Your MLP has no activation between c_fc and c_proj"),
+        lazy("Without the non-linearity the two layers collapse into one linear map: apply `gelu` to c_fc's output."),
         S.MLP)),
     "mlp_activation_after_proj": (MLPKnobs(activation_after_proj=True), Explanation(
-        "Your MLP applies GELU after c_proj instead of between c_fc and c_proj",
-        "The order is c_proj(gelu(c_fc(x))): the activation acts on the 4 n_embd wide hidden layer.", S.MLP)),
+        lazy("Your MLP applies GELU after c_proj instead of between c_fc and c_proj"),
+        lazy("The order is c_proj(gelu(c_fc(x))): the activation acts on the 4 n_embd wide hidden layer."), S.MLP)),
     "mlp_residual_inside": (MLPKnobs(residual=True), Explanation(
-        "Your MLP adds its input to its output",
-        "The residual connection belongs to the block, not to the MLP: return c_proj(gelu(c_fc(x))) only.",
+        lazy("Your MLP adds its input to its output"),
+        lazy("The residual connection belongs to the block, not to the MLP: return c_proj(gelu(c_fc(x))) only."),
         S.RESIDUAL_STREAM)),
     "mlp_dropout_before_proj": (MLPKnobs(dropout="hidden"), Explanation(
-        "Your MLP applies dropout before c_proj, to the 4 n_embd wide hidden layer",
-        "GPT-2 drops out the MLP's *output*, the branch that is added to the residual stream: "
-        "dropout(c_proj(gelu(c_fc(x)))).", S.MLP)),
+        lazy("Your MLP applies dropout before c_proj, to the 4 n_embd wide hidden layer"),
+        lazy("GPT-2 drops out the MLP's *output*, the branch that is added to the residual stream: "
+             "dropout(c_proj(gelu(c_fc(x))))."), S.MLP)),
     "mlp_dropout_never_applied": (MLPKnobs(dropout="none"), Explanation(
-        "Your MLP never applies its dropout (or builds it with p = 0, not cfg.dropout)",
-        "Defining `self.dropout` is not enough: call it on c_proj's output, dropout(c_proj(gelu(c_fc(x)))). In "
-        "eval() it does nothing, in training it zeroes a fraction cfg.dropout of the outputs.", S.MLP)),
+        lazy("Your MLP never applies its dropout (or builds it with p = 0, not cfg.dropout)"),
+        lazy("Defining `self.dropout` is not enough: call it on c_proj's output, dropout(c_proj(gelu(c_fc(x)))). In "
+             "eval() it does nothing, in training it zeroes a fraction cfg.dropout of the outputs."), S.MLP)),
 })
 
 
@@ -329,59 +344,63 @@ class AttentionVariant(CausalSelfAttention):
         return self.resid_dropout(self.c_proj(y) if kn.project else y)
 
 
-_OFF_BY_ONE = "Your causal mask is off by one: a position cannot see itself"
-_KEEP_DIAGONAL = ("Query i must attend to keys 0..i inclusive: keep the diagonal (`torch.tril(ones)`, not "
-                  "`tril(ones, -1)`).")
+_OFF_BY_ONE = lazy("Your causal mask is off by one: a position cannot see itself")
+_KEEP_DIAGONAL = lazy("Query i must attend to keys 0..i inclusive: keep the diagonal (`torch.tril(ones)`, not "
+                      "`tril(ones, -1)`).")
 
 ATTENTION = _table("attention", {
     "mask_missing": (AttentionKnobs(mask="none"), Explanation(
-        "Your attention is not causal: every position sees the future",
-        "Mask the scores above the diagonal (key j > query i) before the softmax, so that position i only attends "
-        "to positions 0..i.", S.ATTENTION_MASK)),
+        lazy("Your attention is not causal: every position sees the future"),
+        lazy("Mask the scores above the diagonal (key j > query i) before the softmax, so that position i only "
+             "attends to positions 0..i."), S.ATTENTION_MASK)),
     "mask_excludes_self": (AttentionKnobs(mask="excludes_self"), Explanation(
-        _OFF_BY_ONE, f"{_KEEP_DIAGONAL} The first position then has nothing to attend to.", S.ATTENTION_MASK)),
+        _OFF_BY_ONE, lazy("{rule} The first position then has nothing to attend to.", rule=_KEEP_DIAGONAL),
+        S.ATTENTION_MASK)),
     "mask_excludes_self_finite": (AttentionKnobs(mask="excludes_self", fill=-1e9), Explanation(
         _OFF_BY_ONE, _KEEP_DIAGONAL, S.ATTENTION_MASK)),
     "mask_one_future": (AttentionKnobs(mask="one_future"), Explanation(
-        "Your causal mask is off by one: each position sees the next token",
-        "Query i must attend to keys 0..i only: `torch.tril(ones)`, not `tril(ones, 1)` (a language model that "
-        "sees the next token learns nothing).", S.ATTENTION_MASK)),
+        lazy("Your causal mask is off by one: each position sees the next token"),
+        lazy("Query i must attend to keys 0..i only: `torch.tril(ones)`, not `tril(ones, 1)` (a language model that "
+             "sees the next token learns nothing)."), S.ATTENTION_MASK)),
     "mask_reversed": (AttentionKnobs(mask="future_only"), Explanation(
-        "Your mask keeps the future and hides the past",
-        "Use the lower triangle (`torch.tril`): query i attends to keys j <= i.", S.ATTENTION_MASK)),
+        lazy("Your mask keeps the future and hides the past"),
+        lazy("Use the lower triangle (`torch.tril`): query i attends to keys j <= i."), S.ATTENTION_MASK)),
     "scale_head_dim": (AttentionKnobs(scale="head_dim"), Explanation(
-        "You scale the scores by 1/head_dim", "The scale is 1/sqrt(head_dim), head_dim = n_embd // n_head.",
+        lazy("You scale the scores by 1/head_dim"), lazy("The scale is 1/sqrt(head_dim), head_dim = n_embd // n_head."),
         S.ATTENTION_SCALE)),
     "scale_n_embd": (AttentionKnobs(scale="sqrt_n_embd"), Explanation(
-        "You scale the scores by 1/sqrt(n_embd)",
-        "Each head computes its own dot products of length head_dim = n_embd // n_head: scale by 1/sqrt(head_dim).",
+        lazy("You scale the scores by 1/sqrt(n_embd)"),
+        lazy("Each head computes its own dot products of length head_dim = n_embd // n_head: scale by "
+             "1/sqrt(head_dim)."),
         S.ATTENTION_SCALE)),
     "scale_missing": (AttentionKnobs(scale="none"), Explanation(
-        "Your attention scores are not scaled",
-        "Divide q k^T by sqrt(head_dim) before the softmax, or the softmax saturates as head_dim grows.",
+        lazy("Your attention scores are not scaled"),
+        lazy("Divide q k^T by sqrt(head_dim) before the softmax, or the softmax saturates as head_dim grows."),
         S.ATTENTION_SCALE)),
     "softmax_wrong_axis": (AttentionKnobs(softmax_dim=-2), Explanation(
-        "Your softmax runs over the queries instead of the keys",
-        "Each query's weights over the keys must sum to 1: softmax over the last dimension (`dim=-1`) of the "
-        "(B, n_head, T, T) scores.", S.ATTENTION)),
+        lazy("Your softmax runs over the queries instead of the keys"),
+        lazy("Each query's weights over the keys must sum to 1: softmax over the last dimension (`dim=-1`) of the (B, "
+             "n_head, T, T) scores."), S.ATTENTION)),
     "heads_no_transpose": (AttentionKnobs(split="no_transpose"), Explanation(
-        "You split the heads without the transpose",
-        "(B, T, C) -> view(B, T, n_head, head_dim) -> transpose(1, 2) gives (B, n_head, T, head_dim). A direct "
-        "view/reshape to (B, n_head, T, head_dim) mixes positions and features.", S.ATTENTION_HEADS)),
+        lazy("You split the heads without the transpose"),
+        lazy("(B, T, C) -> view(B, T, n_head, head_dim) -> transpose(1, 2) gives (B, n_head, T, head_dim). A direct "
+             "view/reshape to (B, n_head, T, head_dim) mixes positions and features."), S.ATTENTION_HEADS)),
     "heads_merge_no_transpose": (AttentionKnobs(split="merge_no_transpose"), Explanation(
-        "You merge the heads without transposing back",
-        "From (B, n_head, T, head_dim), transpose(1, 2) to (B, T, n_head, head_dim) before reshaping to (B, T, C).",
+        lazy("You merge the heads without transposing back"),
+        lazy("From (B, n_head, T, head_dim), transpose(1, 2) to (B, T, n_head, head_dim) before reshaping to (B, T, "
+             "C)."),
         S.ATTENTION_HEADS)),
     "qkv_order": (AttentionKnobs(order="kqv"), Explanation(
-        "You read q and k from c_attn in the wrong order",
-        "c_attn's output is q, k, v in that order (the order of GPT-2's checkpoint): split its last dimension into "
-        "three blocks of n_embd, the first is q, the second k, the third v.", S.ATTENTION)),
+        lazy("You read q and k from c_attn in the wrong order"),
+        lazy("c_attn's output is q, k, v in that order (the order of GPT-2's checkpoint): split its last dimension "
+             "into three blocks of n_embd, the first is q, the second k, the third v."), S.ATTENTION)),
     "qkv_order_v": (AttentionKnobs(order="vkq"), Explanation(
-        "You read q, k and v from c_attn in the wrong order",
-        "c_attn's output is q, k, v in that order: split its last dimension into three blocks of n_embd, the first "
-        "is q, the second k, the third v.", S.ATTENTION)),
+        lazy("You read q, k and v from c_attn in the wrong order"),
+        lazy("c_attn's output is q, k, v in that order: split its last dimension into three blocks of n_embd, the "
+             "first is q, the second k, the third v."), S.ATTENTION)),
     "no_output_projection": (AttentionKnobs(project=False), Explanation(
-        "Your attention forgets the output projection c_proj", "After merging the heads, apply `self.c_proj`.",
+        lazy("Your attention forgets the output projection c_proj"), lazy("After merging the heads, apply "
+                                                                          "`self.c_proj`."),
         S.ATTENTION)),
 })
 
@@ -396,8 +415,8 @@ def attention_candidates() -> Iterator[Mistake]:
         if changed_a & changed_b:
             continue
         knobs = replace(a.knobs, **{f: getattr(b.knobs, f) for f in changed_b})
-        text = Explanation(f"{a.title}; and {b.title[0].lower()}{b.title[1:]}", f"{a.explanation} {b.explanation}",
-                           a.section)
+        text = Explanation(lazy("{first}; and {second}", first=a.text.title, second=lowered(b.text.title)),
+                           lazy("{first} {second}", first=a.text.explanation, second=b.text.explanation), a.section)
         yield Mistake(f"{a.key}+{b.key}", "attention", knobs, text)
 
 
@@ -439,58 +458,63 @@ def half_text(target: str, half: str) -> Explanation:
     fix, home = FORMULA[target], BLOCK_SECTION[target]
     if half == {"pre": "post", "post": "pre"}[target]:
         if target == "pre":
-            return Explanation("it normalises after the residual add, ln(x + f(x)), which is the Post-LN layout",
-                               "Pre-LN (GPT-2) normalises a copy of the stream going *into* the sub-layer and adds "
-                               f"the result back to the un-normalised x: {fix}.", S.MISCONCEPTION_2, 2)
-        return Explanation("it adds f(ln(x)) to x, which is the Pre-LN layout",
-                           f"Post-LN (the 2017 Transformer) adds first and normalises the sum: {fix}.",
+            return Explanation(lazy("it normalises after the residual add, ln(x + f(x)), which is the Post-LN layout"),
+                               lazy("Pre-LN (GPT-2) normalises a copy of the stream going *into* the sub-layer and "
+                                    "adds the result back to the un-normalised x: {fix}.", fix=fix),
+                               S.MISCONCEPTION_2, 2)
+        return Explanation(lazy("it adds f(ln(x)) to x, which is the Pre-LN layout"),
+                           lazy("Post-LN (the 2017 Transformer) adds first and normalises the sum: {fix}.", fix=fix),
                            S.MISCONCEPTION_2, 2)
     if target == "pre" and half in ("residual_after_ln", "ln_on_shortcut", "normalised_stream"):
         return {
             "residual_after_ln": Explanation(
-                "the residual connection comes after the LayerNorm: h = ln(x); x = h + f(h)",
-                f"The shortcut must start at the input x of the residual branch (the block's input, for the attention "
-                f"half), before the LayerNorm: {fix}. Starting it "
-                "from ln(x) normalises the residual stream at every block.", S.MISCONCEPTION_1, 1),
+                lazy("the residual connection comes after the LayerNorm: h = ln(x); x = h + f(h)"),
+                lazy("The shortcut must start at the input x of the residual branch (the block's input, for the "
+                     "attention half), before the LayerNorm: {fix}. Starting it from ln(x) normalises the residual "
+                     "stream at every block.", fix=fix), S.MISCONCEPTION_1, 1),
             "ln_on_shortcut": Explanation(
-                "the LayerNorm sits on the shortcut, ln(x) + f(x), instead of in the branch",
-                f"The LayerNorm belongs inside the residual branch, in front of the sub-layer: {fix}; the stream "
-                "itself is never normalised.", S.MISCONCEPTION_3, 3),
+                lazy("the LayerNorm sits on the shortcut, ln(x) + f(x), instead of in the branch"),
+                lazy("The LayerNorm belongs inside the residual branch, in front of the sub-layer: {fix}; the stream "
+                     "itself is never normalised.", fix=fix), S.MISCONCEPTION_3, 3),
             "normalised_stream": Explanation(
-                "the residual stream is normalised after the add: ln(x + f(ln(x)))",
-                f"The LayerNorm belongs only inside the branch, {fix}; normalising the stream itself removes the "
-                "identity path.", S.MISCONCEPTION_3, 3),
+                lazy("the residual stream is normalised after the add: ln(x + f(ln(x)))"),
+                lazy("The LayerNorm belongs only inside the branch, {fix}; normalising the stream itself removes the "
+                     "identity path.", fix=fix), S.MISCONCEPTION_3, 3),
         }[half]
-    detached = "The forward pass is right, but "
+    no_branch_gradient = lazy("The forward pass is right, but the sub-layer's weights get no gradient.")
     texts = {
-        "residual_after_ln": ("the shortcut starts from the normalised ln(x): x = ln(x) + f(ln(x))",
-                              f"Post-LN feeds the sub-layer the stream itself and normalises after the add: {fix}."),
-        "ln_on_shortcut": ("the LayerNorm sits on the shortcut only: x = ln(x) + f(x)",
-                           f"In Post-LN the LayerNorm takes the sum of the shortcut and the sub-layer: {fix}."),
-        "normalised_stream": ("the sub-layer is fed ln(x): x = ln(x + f(ln(x)))",
-                              f"Post-LN feeds the sub-layer the un-normalised stream and normalises the sum: {fix}."),
-        "ln_after_sublayer": ("the LayerNorm normalises only the sub-layer's output: x = x + ln(f(x))",
-                              {"pre": f"Normalise the sub-layer's input instead: {fix}.",
-                               "post": f"Post-LN normalises the sum, shortcut included: {fix}."}[target]),
-        "no_residual": ("there is no residual connection: x = f(ln(x))",
-                        f"Add the sub-layer's output back to its input: {fix}."),
-        "post_no_residual": ("there is no residual connection: x = ln(f(x))",
-                             f"Add the sub-layer's output to its input{' before normalising' * (target == 'post')}: "
-                             f"{fix}."),
-        "no_layernorm": ("the LayerNorm is missing: x = x + f(x)",
-                         f"Each sub-layer has its own LayerNorm (ln_1 for the attention, ln_2 for the MLP): {fix}."),
-        "detached_shortcut": ("the shortcut is detached from the graph (x.detach() or torch.no_grad())",
-                              f"{detached}the gradient cannot flow back through the identity path: exactly the path "
-                              "that makes Pre-LN trainable."),
-        "layernorm_no_grad": ("the LayerNorm runs under torch.no_grad() (or is detached)",
-                              f"{detached}no gradient reaches the LayerNorm's gain and bias or flows through the "
-                              "branch to x."),
-        "branch_no_grad": ("the sub-layer's branch runs under torch.no_grad() (or is detached)",
-                           f"{detached}the sub-layer's weights get no gradient."),
-        "post_detached_shortcut": ("the shortcut is detached from the graph: ln(x.detach() + f(x))",
-                                   f"{detached}no gradient flows back through the shortcut."),
-        "post_branch_no_grad": ("the sub-layer's branch runs under torch.no_grad() (or is detached): "
-                                "ln(x + f(x).detach())", f"{detached}the sub-layer's weights get no gradient."),
+        "residual_after_ln": (lazy("the shortcut starts from the normalised ln(x): x = ln(x) + f(ln(x))"),
+                              lazy("Post-LN feeds the sub-layer the stream itself and normalises after the add: "
+                                   "{fix}.", fix=fix)),
+        "ln_on_shortcut": (lazy("the LayerNorm sits on the shortcut only: x = ln(x) + f(x)"),
+                           lazy("In Post-LN the LayerNorm takes the sum of the shortcut and the sub-layer: {fix}.",
+                                fix=fix)),
+        "normalised_stream": (lazy("the sub-layer is fed ln(x): x = ln(x + f(ln(x)))"),
+                              lazy("Post-LN feeds the sub-layer the un-normalised stream and normalises the sum: "
+                                   "{fix}.", fix=fix)),
+        "ln_after_sublayer": (lazy("the LayerNorm normalises only the sub-layer's output: x = x + ln(f(x))"),
+                              {"pre": lazy("Normalise the sub-layer's input instead: {fix}.", fix=fix),
+                               "post": lazy("Post-LN normalises the sum, shortcut included: {fix}.", fix=fix)}[target]),
+        "no_residual": (lazy("there is no residual connection: x = f(ln(x))"),
+                        lazy("Add the sub-layer's output back to its input: {fix}.", fix=fix)),
+        "post_no_residual": (lazy("there is no residual connection: x = ln(f(x))"),
+                             lazy("Add the sub-layer's output to its input before normalising: {fix}.", fix=fix)
+                             if target == "post" else lazy("Add the sub-layer's output to its input: {fix}.", fix=fix)),
+        "no_layernorm": (lazy("the LayerNorm is missing: x = x + f(x)"),
+                         lazy("Each sub-layer has its own LayerNorm (ln_1 for the attention, ln_2 for the MLP): {fix}.",
+                              fix=fix)),
+        "detached_shortcut": (lazy("the shortcut is detached from the graph (x.detach() or torch.no_grad())"),
+                              lazy("The forward pass is right, but the gradient cannot flow back through the identity "
+                                   "path: exactly the path that makes Pre-LN trainable.")),
+        "layernorm_no_grad": (lazy("the LayerNorm runs under torch.no_grad() (or is detached)"),
+                              lazy("The forward pass is right, but no gradient reaches the LayerNorm's gain and bias "
+                                   "or flows through the branch to x.")),
+        "branch_no_grad": (lazy("the sub-layer's branch runs under torch.no_grad() (or is detached)"),
+                           no_branch_gradient),
+        "post_detached_shortcut": (lazy("the shortcut is detached from the graph: ln(x.detach() + f(x))"),
+                                   lazy("The forward pass is right, but no gradient flows back through the shortcut.")),
+        "post_branch_no_grad": (lazy("the sub-layer's branch runs under torch.no_grad() (or is detached): "
+                                     "ln(x + f(x).detach())"), no_branch_gradient),
     }
     title, explanation = texts[half]
     section = {"no_residual": S.RESIDUAL_STREAM if target == "pre" else home}.get(half, home)
@@ -535,29 +559,32 @@ def block_mistake(target: str, knobs: BlockKnobs, key: str | None = None) -> Mis
     if knobs.attn_half == knobs.mlp_half != target:
         text = half_text(target, knobs.attn_half)
         texts.append(text)
-        parts.append(f"in both halves, {text.title}")
+        parts.append(lazy("in both halves, {title}", title=text.title))
     else:
-        for name, half in (("attention", knobs.attn_half), ("MLP", knobs.mlp_half)):
+        for half, part in ((knobs.attn_half, lambda title: lazy("in the attention half, {title}", title=title)),
+                           (knobs.mlp_half, lambda title: lazy("in the MLP half, {title}", title=title))):
             if half != target:
                 text = half_text(target, half)
                 texts.append(text)
-                parts.append(f"in the {name} half, {text.title}")
-    slips = {"11": Explanation("both halves use ln_1 (ln_2 is never used)",
-                               "Each sub-layer has its own LayerNorm: ln_1 with the attention, ln_2 with the MLP.",
+                parts.append(part(text.title))
+    slips = {"11": Explanation(lazy("both halves use ln_1 (ln_2 is never used)"),
+                               lazy("Each sub-layer has its own LayerNorm: ln_1 with the attention, ln_2 with the "
+                                    "MLP."),
                                BLOCK_SECTION[target]),
-             "21": Explanation("ln_1 and ln_2 are swapped",
-                               "ln_1 goes with the attention, ln_2 with the MLP (the names the checkpoint uses).",
+             "21": Explanation(lazy("ln_1 and ln_2 are swapped"),
+                               lazy("ln_1 goes with the attention, ln_2 with the MLP (the names the checkpoint uses)."),
                                BLOCK_SECTION[target])}
     if knobs.norms in slips:
         texts.append(slips[knobs.norms])
         parts.append(slips[knobs.norms].title)
     if knobs.mlp_first:
-        texts.append(Explanation("the MLP runs before the attention", "A block first mixes information across "
-                                 "positions (attention), then transforms each position (MLP).", BLOCK_SECTION[target]))
+        texts.append(Explanation(lazy("the MLP runs before the attention"),
+                                 lazy("A block first mixes information across positions (attention), then transforms "
+                                      "each position (MLP)."), BLOCK_SECTION[target]))
         parts.append(texts[-1].title)
     misconception = next((t.misconception for t in texts if t.misconception), None)
-    text = Explanation("Your block: " + "; ".join(parts), " ".join(t.explanation for t in texts), texts[0].section,
-                       misconception)
+    text = Explanation(lazy("Your block: {parts}", parts=Joined(lazy("; "), tuple(parts))),
+                       Joined(lazy(" "), tuple(t.explanation for t in texts)), texts[0].section, misconception)
     key = key or (f"{target}:{knobs.attn_half}/{knobs.mlp_half}/{knobs.norms}/"
                   f"{'mlp_first' if knobs.mlp_first else 'attn_first'}")
     return Mistake(key, f"{target}_ln_block", knobs, text)
@@ -604,7 +631,7 @@ def block_candidates(target: str) -> Iterator[Mistake]:
             slips -= 1  # the same mistake made twice is one misunderstanding
         variants.append((slips, BlockKnobs(attn_half, mlp_half, norms, mlp_first)))
     variants.sort(key=lambda v: v[0])
-    for _, knobs in variants:
+    for _slips, knobs in variants:
         yield block_mistake(target, knobs)
 
 
@@ -646,33 +673,33 @@ class GPT2Variant(GPT2):
 
 GPT2_MISTAKES = _table("gpt2", {
     "no_position_embedding": (GPT2Knobs(position_embedding=False), Explanation(
-        "Your GPT2 does not add the position embedding",
-        "x = wte(idx) + wpe(positions), positions = 0, 1, ..., T-1: without wpe the model cannot tell the order of "
-        "the tokens.", S.GPT2_MODEL)),
+        lazy("Your GPT2 does not add the position embedding"),
+        lazy("x = wte(idx) + wpe(positions), positions = 0, 1, ..., T-1: without wpe the model cannot tell the order "
+             "of the tokens."), S.GPT2_MODEL)),
     "positions_from_one": (GPT2Knobs(first_position=1), Explanation(
-        "Your positions start at 1", "The first token has position 0: `torch.arange(T)`.", S.GPT2_MODEL)),
+        lazy("Your positions start at 1"), lazy("The first token has position 0: `torch.arange(T)`."), S.GPT2_MODEL)),
     "no_ln_f": (GPT2Knobs(ln_f="none"), Explanation(
-        "Your GPT2 forgets the final LayerNorm ln_f",
-        "GPT-2 normalises the stream once after the last block, before lm_head: in Pre-LN the stream is never "
-        "normalised inside the stack.", S.GPT2_MODEL)),
+        lazy("Your GPT2 forgets the final LayerNorm ln_f"),
+        lazy("GPT-2 normalises the stream once after the last block, before lm_head: in Pre-LN the stream is never "
+             "normalised inside the stack."), S.GPT2_MODEL)),
     "ln_f_every_block": (GPT2Knobs(ln_f="every_block"), Explanation(
-        "Your GPT2 applies ln_f after every block",
-        "ln_f runs once, after the last block; applying it inside the loop normalises the residual stream.",
+        lazy("Your GPT2 applies ln_f after every block"),
+        lazy("ln_f runs once, after the last block; applying it inside the loop normalises the residual stream."),
         S.GPT2_MODEL)),
     "untied_lm_head": (GPT2Knobs(tied=False), Explanation(
-        "Your lm_head is not tied to wte",
-        "GPT-2 uses one matrix to read and write tokens: lm_head's weight must be wte's weight, the same Parameter "
-        "object, not a copy. Untied, the forward pass can look right with copied weights but the gradients and the "
-        "parameter count differ.",
+        lazy("Your lm_head is not tied to wte"),
+        lazy("GPT-2 uses one matrix to read and write tokens: lm_head's weight must be wte's weight, the same "
+             "Parameter object, not a copy. Untied, the forward pass can look right with copied weights but the "
+             "gradients and the parameter count differ."),
         S.GPT2_MODEL)),
     "ignores_norm": (GPT2Knobs(blocks_follow_norm=False), Explanation(
-        "Your GPT2 builds Pre-LN blocks even when norm='post'",
-        "Pick the block class from `norm`: PreLNBlock for 'pre', PostLNBlock for 'post' (and ln_f = nn.Identity() "
-        "for 'post').", S.GPT2_MODEL)),
+        lazy("Your GPT2 builds Pre-LN blocks even when norm='post'"),
+        lazy("Pick the block class from `norm`: PreLNBlock for 'pre', PostLNBlock for 'post' (and ln_f = "
+             "nn.Identity() for 'post')."), S.GPT2_MODEL)),
     "embedding_dropout_never_applied": (GPT2Knobs(embedding_dropout=False), Explanation(
-        "Your GPT2 never applies its dropout `drop` (or builds it with p = 0, not cfg.dropout)",
-        "Drop out the embeddings before the first block: x = drop(wte(idx) + wpe(positions)). In eval() it does "
-        "nothing; in training it zeroes a fraction cfg.dropout of them.", S.GPT2_MODEL)),
+        lazy("Your GPT2 never applies its dropout `drop` (or builds it with p = 0, not cfg.dropout)"),
+        lazy("Drop out the embeddings before the first block: x = drop(wte(idx) + wpe(positions)). In eval() it does "
+             "nothing; in training it zeroes a fraction cfg.dropout of them."), S.GPT2_MODEL)),
 })
 
 # --------------------------------------------------------------------------- the whole library

@@ -10,6 +10,7 @@ from . import sections as S
 from .compare import StudentCodeError, describe_difference
 from .components import compare_cases
 from .harness import Case, build, forward, graded, repeatable, small_config
+from .i18n import _, lazy
 
 
 def _tokens(B, T, vocab):
@@ -19,78 +20,81 @@ def _tokens(B, T, vocab):
 TWO_LAYERS = small_config(8, 2, n_layer=2, vocab_size=50, n_positions=16)
 CASES = {
     "visible": [
-        Case("Pre-LN, 2 layers, n_embd=8, tokens (2, 7)", (TWO_LAYERS, "pre"), _tokens(2, 7, 50)),
-        Case("Pre-LN, 3 layers, n_embd=12, a full context of 16 tokens",
+        Case(lazy("Pre-LN, 2 layers, n_embd=8, tokens (2, 7)"), (TWO_LAYERS, "pre"), _tokens(2, 7, 50)),
+        Case(lazy("Pre-LN, 3 layers, n_embd=12, a full context of 16 tokens"),
              (small_config(12, 3, n_layer=3, vocab_size=40, n_positions=16), "pre"), _tokens(1, 16, 40)),
-        Case("Post-LN, 2 layers, n_embd=8, tokens (2, 7)", (TWO_LAYERS, "post"), _tokens(2, 7, 50)),
-        Case("training mode, dropout=0.3, Pre-LN, tokens (2, 7)",
+        Case(lazy("Post-LN, 2 layers, n_embd=8, tokens (2, 7)"), (TWO_LAYERS, "post"), _tokens(2, 7, 50)),
+        Case(lazy("training mode, dropout=0.3, Pre-LN, tokens (2, 7)"),
              (small_config(8, 2, n_layer=2, vocab_size=50, n_positions=16, dropout=0.3), "pre"), _tokens(2, 7, 50),
              train=True),
     ],
     "hidden": [
-        Case("Pre-LN, one token", (TWO_LAYERS, "pre"), _tokens(3, 1, 50)),
-        Case("Post-LN, 3 layers, n_embd=12", (small_config(12, 4, n_layer=3, vocab_size=30, n_positions=16), "post"),
+        Case(lazy("Pre-LN, one token"), (TWO_LAYERS, "pre"), _tokens(3, 1, 50)),
+        Case(lazy("Post-LN, 3 layers, n_embd=12"),
+             (small_config(12, 4, n_layer=3, vocab_size=30, n_positions=16), "post"),
              _tokens(2, 9, 30)),
-        Case("float64, Pre-LN", (TWO_LAYERS, "pre"), _tokens(2, 5, 50), torch.float64),
-        Case("layer_norm_epsilon=0.5, Pre-LN",
+        Case(lazy("float64, Pre-LN"), (TWO_LAYERS, "pre"), _tokens(2, 5, 50), torch.float64),
+        Case(lazy("layer_norm_epsilon=0.5, Pre-LN"),
              (small_config(8, 2, n_layer=2, vocab_size=50, n_positions=16, layer_norm_epsilon=0.5), "pre"),
              _tokens(2, 5, 50)),
     ],
 }
 
 
-@graded("GPT2: forward", S.GPT2_MODEL)
+@graded(lazy("GPT2: forward"), S.GPT2_MODEL)
 def gpt2_forward(GPT2):
     return compare_cases("gpt2", GPT2, CASES["visible"], gradients=False)
 
 
-@graded("GPT2: gradients", S.GPT2_MODEL)
+@graded(lazy("GPT2: gradients"), S.GPT2_MODEL)
 def gpt2_gradients(GPT2):
     return compare_cases("gpt2", GPT2, CASES["visible"], gradients=True)
 
 
-@graded("GPT2: more shapes and float64", S.GPT2_MODEL)
+@graded(lazy("GPT2: more shapes and float64"), S.GPT2_MODEL)
 def gpt2_hidden(GPT2):
     return compare_cases("gpt2", GPT2, CASES["hidden"], gradients=True)
 
 
-@graded("GPT2: properties", S.GPT2_MODEL)
+@graded(lazy("GPT2: properties"), S.GPT2_MODEL)
 def gpt2_properties(GPT2):
     cfg = small_config(8, 2, n_layer=3, vocab_size=50, n_positions=16, dropout=0.3)
     model = build(GPT2, cfg)
     for name in ("wte", "wpe", "drop", "h", "ln_f", "lm_head"):
-        assert hasattr(model, name), f"Your GPT2 has no attribute `{name}` (the checkpoint's names: wte, wpe, drop, " \
-                                     f"h, ln_f, lm_head). See {S.GPT2_MODEL}."
+        assert hasattr(model, name), _("Your GPT2 has no attribute `{name}` (the checkpoint's names: wte, wpe, drop, "
+                                       "h, ln_f, lm_head). See {section}.").format(name=name, section=S.GPT2_MODEL)
     assert isinstance(model.h, nn.ModuleList) and len(model.h) == 3, (
-        f"`h` must be an nn.ModuleList of cfg.n_layer blocks (3 here), got {type(model.h).__name__} of "
-        f"{len(model.h) if hasattr(model.h, '__len__') else '?'}.")
-    assert all(isinstance(b, PreLNBlock) for b in model.h), "GPT2(cfg) (norm='pre') must be built of PreLNBlock."
+        _("`h` must be an nn.ModuleList of cfg.n_layer blocks (3 here), got {name} of {value}.").format(
+            name=type(model.h).__name__, value=len(model.h) if hasattr(model.h, '__len__') else '?'))
+    assert all(isinstance(b, PreLNBlock) for b in model.h), _("GPT2(cfg) (norm='pre') must be built of PreLNBlock.")
     assert model.lm_head.weight is model.wte.weight, (
-        "lm_head must be tied to the token embedding: its weight must be wte's weight, the same Parameter object "
-        f"(one matrix reads and writes tokens). See {S.GPT2_MODEL}.")
+        _("lm_head must be tied to the token embedding: its weight must be wte's weight, the same Parameter object "
+          "(one matrix reads and writes tokens). See {section}.").format(section=S.GPT2_MODEL))
     post = build(GPT2, cfg, "post")
-    assert all(isinstance(b, PostLNBlock) for b in post.h), "GPT2(cfg, norm='post') must be built of PostLNBlock."
+    assert all(isinstance(b, PostLNBlock) for b in post.h), _("GPT2(cfg, norm='post') must be built of PostLNBlock.")
     assert isinstance(post.ln_f, nn.Identity), (
-        "With norm='post' every block already ends in a LayerNorm, so `ln_f` must be nn.Identity().")
+        _("With norm='post' every block already ends in a LayerNorm, so `ln_f` must be nn.Identity()."))
     model.eval()
     idx = torch.randint(50, (2, 10))
     logits = repeatable(model, idx, what="GPT2")
-    assert logits.shape == (2, 10, 50), f"GPT2 returns logits of shape (B, T, vocab_size) = (2, 10, 50), got " \
-                                        f"{tuple(logits.shape)}."
+    assert logits.shape == (2, 10, 50), _("GPT2 returns logits of shape (B, T, vocab_size) = (2, 10, 50), got "
+                                          "{shape}.").format(
+        shape=tuple(logits.shape))
     idx2 = idx.clone()
     idx2[:, 6:] = (idx2[:, 6:] + 1) % 50
     logits2 = forward(model, idx2, what="GPT2")
     assert torch.allclose(logits[:, :6], logits2[:, :6], atol=1e-5), (
-        "Changing tokens 6..9 changed the logits at positions 0..5: the model must be causal.")
+        _("Changing tokens 6..9 changed the logits at positions 0..5: the model must be causal."))
     _embedding_dropout(model, idx, cfg)
-    return "names, n_layer blocks, tied lm_head, Post-LN layout, logits shape, causal, drop on the embeddings"
+    return _("names, n_layer blocks, tied lm_head, Post-LN layout, logits shape, causal, drop on the embeddings")
 
 
 def _embedding_dropout(model, idx, cfg):
     """With drop.p = 1 (every other dropout off) in training mode the blocks see zeros: every position alike."""
     assert isinstance(model.drop, nn.Dropout) and model.drop.p == cfg.dropout, (
-        f"`drop` must be `nn.Dropout(cfg.dropout)`: built with dropout={cfg.dropout}, yours is {model.drop!r}. "
-        f"See {S.GPT2_MODEL}.")
+        _("`drop` must be `nn.Dropout(cfg.dropout)`: built with dropout={dropout}, yours is {drop!r}. See "
+          "{section}.").format(
+            dropout=cfg.dropout, drop=model.drop, section=S.GPT2_MODEL))
     model.train()
     for module in model.modules():
         if isinstance(module, nn.Dropout):
@@ -103,9 +107,9 @@ def _embedding_dropout(model, idx, cfg):
             x = block(x)
         expected = model.lm_head(model.ln_f(x))
     assert torch.allclose(logits, expected, atol=1e-5), (
-        "With drop.p = 1 in training mode every embedding is zeroed, so the blocks see only zeros; your logits are "
-        "not what your own blocks, ln_f and lm_head make of zeros. Apply `drop` to the sum of the two embeddings, "
-        f"before the first block: x = drop(wte(idx) + wpe(positions)). See {S.GPT2_MODEL}.")
+        _("With drop.p = 1 in training mode every embedding is zeroed, so the blocks see only zeros; your logits are "
+          "not what your own blocks, ln_f and lm_head make of zeros. Apply `drop` to the sum of the two embeddings, "
+          "before the first block: x = drop(wte(idx) + wpe(positions)). See {section}.").format(section=S.GPT2_MODEL))
     model.eval()
 
 
@@ -140,11 +144,11 @@ def _student_load(load_hf_state_dict, model, state_dict):
     except Exception as err:  # noqa: BLE001
         hint = ""
         if "size" in str(err) or "shape" in str(err):
-            hint = (" A shape mismatch usually means a Conv1D weight was not transposed: Hugging Face stores "
-                    "c_attn, c_proj and c_fc as (in_features, out_features), nn.Linear as (out, in). "
-                    f"See {S.HF_WEIGHTS}.")
+            hint = _(" A shape mismatch usually means a Conv1D weight was not transposed: Hugging Face stores "
+                     "c_attn, c_proj and c_fc as (in_features, out_features), nn.Linear as (out, in). See {section}."
+                     ).format(section=S.HF_WEIGHTS)
         raise StudentCodeError(f"{type(err).__name__}: {err}.{hint}") from err
-    assert returned is model, "load_hf_state_dict(model, state_dict) must return the model it loaded into."
+    assert returned is model, _("load_hf_state_dict(model, state_dict) must return the model it loaded into.")
     return model
 
 
@@ -155,15 +159,18 @@ def _compare_loaded(loaded: nn.Module, expected: nn.Module, initial: dict):
             continue
         if got.shape == want.t().shape and torch.allclose(got, want.t()) if want.dim() == 2 else False:
             raise AssertionError(
-                f"`{name}` holds the transpose of the checkpoint's matrix. Hugging Face keeps c_attn, c_proj and c_fc "
-                "as Conv1D layers, whose weight is (in_features, out_features): transpose *every* one of them into "
-                "nn.Linear, square ones (attn.c_proj) included, by name rather than by shape. "
-                f"See {S.HF_WEIGHTS}.")
+                _("`{name}` holds the transpose of the checkpoint's matrix. Hugging Face keeps c_attn, c_proj and "
+                  "c_fc as Conv1D layers, whose weight is (in_features, out_features): transpose *every* one of "
+                  "them into nn.Linear, square ones (attn.c_proj) included, by name rather than by shape. See "
+                  "{section}.").format(
+                      name=name, section=S.HF_WEIGHTS))
         if torch.equal(got, initial[name]):
-            raise AssertionError(f"`{name}` was not loaded: it still holds its initial value. Copy every tensor of the "
-                                 f"state dict (the names start with 'transformer.'). See {S.HF_WEIGHTS}.")
-        raise AssertionError(f"`{name}` has the wrong values after loading: {describe_difference(got, want)}. "
-                             f"See {S.HF_WEIGHTS}.")
+            raise AssertionError(_("`{name}` was not loaded: it still holds its initial value. Copy every tensor of "
+                                   "the state dict (the names start with 'transformer.'). See {section}.").format(
+                                       name=name, section=S.HF_WEIGHTS))
+        raise AssertionError(_("`{name}` has the wrong values after loading: {describe_difference}. See "
+                               "{section}.").format(
+            name=name, describe_difference=describe_difference(got, want), section=S.HF_WEIGHTS))
 
 
 def _check_loader(load_hf_state_dict, hf):
@@ -175,14 +182,16 @@ def _check_loader(load_hf_state_dict, hf):
     expected = reference_load(ReferenceGPT2(cfg), hf.state_dict())
     _compare_loaded(mine, expected, initial)
     assert mine.lm_head.weight is mine.wte.weight, (
-        "After loading, lm_head must still be tied to wte (copy values into the existing tensors, e.g. with "
-        f"`param.copy_(...)` under torch.no_grad(), instead of replacing the Parameter objects). See {S.HF_WEIGHTS}.")
+        _("After loading, lm_head must still be tied to wte (copy values into the existing tensors, e.g. with "
+          "`param.copy_(...)` under torch.no_grad(), instead of replacing the Parameter objects). See "
+          "{section}.").format(
+              section=S.HF_WEIGHTS))
 
 
-@graded("load_hf_state_dict: weights", S.HF_WEIGHTS)
+@graded(lazy("load_hf_state_dict: weights"), S.HF_WEIGHTS)
 def load_hf_weights(load_hf_state_dict):
     _check_loader(load_hf_state_dict, _hf_model(0))
-    return "every tensor of a random GPT2LMHeadModel lands in the right place, Conv1D weights transposed"
+    return _("every tensor of a random GPT2LMHeadModel lands in the right place, Conv1D weights transposed")
 
 
 def _logits_match(GPT2, load_hf_state_dict, hf, T):
@@ -195,22 +204,24 @@ def _logits_match(GPT2, load_hf_state_dict, hf, T):
     with torch.no_grad():
         expected = hf(idx).logits
         logits = forward(model, idx, what="GPT2")
-    assert logits.shape == expected.shape, f"logits of shape {tuple(logits.shape)}, expected {tuple(expected.shape)}."
+    assert logits.shape == expected.shape, _("logits of shape {shape}, expected {shape2}.").format(
+        shape=tuple(logits.shape), shape2=tuple(expected.shape))
     assert torch.allclose(logits, expected, atol=1e-4, rtol=1e-4), (
-        f"Your GPT2 with the loaded weights gives different logits from Hugging Face's GPT2LMHeadModel: "
-        f"{describe_difference(logits, expected)}. If the weights check above passes, look at GPT2.forward; "
-        f"if not, fix the loader first. See {S.HF_WEIGHTS}.")
+        _("Your GPT2 with the loaded weights gives different logits from Hugging Face's GPT2LMHeadModel: "
+          "{describe_difference}. If the weights check above passes, look at GPT2.forward; if not, fix the loader "
+          "first. See {section}.").format(
+              describe_difference=describe_difference(logits, expected), section=S.HF_WEIGHTS))
 
 
-@graded("GPT2 + load_hf_state_dict: logits equal Hugging Face's", S.HF_WEIGHTS)
+@graded(lazy("GPT2 + load_hf_state_dict: logits equal Hugging Face's"), S.HF_WEIGHTS)
 def load_hf_logits(GPT2, load_hf_state_dict):
     _logits_match(GPT2, load_hf_state_dict, _hf_model(0), T=11)
-    return "same logits as transformers.GPT2LMHeadModel on the same weights"
+    return _("same logits as transformers.GPT2LMHeadModel on the same weights")
 
 
-@graded("load_hf_state_dict: another configuration", S.HF_WEIGHTS)
+@graded(lazy("load_hf_state_dict: another configuration"), S.HF_WEIGHTS)
 def load_hf_hidden(GPT2, load_hf_state_dict):
     hf = _hf_model(3, n_layer=3, n_embd=24, n_head=6, vocab_size=97, n_positions=20)
     _check_loader(load_hf_state_dict, hf)
     _logits_match(GPT2, load_hf_state_dict, hf, T=20)
-    return "weights and logits match on a 3-layer, 6-head model over a full context"
+    return _("weights and logits match on a 3-layer, 6-head model over a full context")

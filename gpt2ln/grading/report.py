@@ -11,6 +11,9 @@ frame of this library is shown, at most the student's own line where their code 
 
     Jupyter's error output    traceback = wrap(message) [+ "Your code raised it at Cell In[5], line 9: ..."]
                               ename = "CheckFailed", evalue = message (what report.json and ``check`` quote)
+
+Every word is made in the language of :mod:`.i18n` (``GPT2LN_LANG``) when the check runs; a
+Chinese line is wrapped at the same width, counting a Chinese character as two columns.
 """
 
 import contextlib
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from ..experiments.threads import torch_threads
 from . import sections
 from .compare import StudentCodeError
+from .i18n import LANGUAGES, _, is_wide, lazy, pad, using, width
 
 WIDTH = 88  # characters per line of feedback: fits a notebook's output area and a feedback page
 
@@ -49,8 +53,27 @@ class CheckFailed(AssertionError):
         self.where = where  # the student's line where their code raised, if it did
 
     def _render_traceback_(self) -> list[str]:
-        where = [] if self.where is None else ["", *wrap(f"Your code raised it at {self.where}")]
+        where = [] if self.where is None else ["", *wrap(RAISED_AT.translated().format(where=self.where))]
         return wrap(str(self)) + where
+
+
+RAISED_AT = lazy("Your code raised it at {where}")
+SEE = lazy("See {section}.")
+TITLED = lazy("{title}: {message}")
+
+
+def where_line(lines: list[str]) -> str | None:
+    """The line of a rendered ``CheckFailed`` that says where the student's code raised, in any language."""
+    prefixes = []
+    for lang in LANGUAGES:
+        with using(lang):
+            prefixes.append(RAISED_AT.translated().split("{where}")[0])
+    return next((line for line in lines if line.startswith(tuple(prefixes))), None)
+
+
+def without_title(message: str, title: str) -> str:
+    """A check's message without its leading "<title>: " (the table and ``check`` name the check already)."""
+    return message.removeprefix(TITLED.translated().format(title=title, message=""))
 
 
 def wrap(text: str, width: int = WIDTH) -> list[str]:
@@ -58,19 +81,42 @@ def wrap(text: str, width: int = WIDTH) -> list[str]:
     lines = []
     for line in text.split("\n"):
         indent = line[: len(line) - len(line.lstrip())]
+        if any(is_wide(c) for c in line):
+            lines += _wrap_wide(line, width, indent)
+            continue
         lines += textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
                                break_on_hyphens=False) or [""]
     return lines
 
 
+NO_LINE_START = set("，。：；、）》」』！？,.:;)!?")  # punctuation that never begins a line
+
+
+def _wrap_wide(line: str, columns: int, indent: str) -> list[str]:
+    """A line with Chinese in it, wrapped at ``columns`` display columns: between any two Chinese characters or at a
+    space, never inside a word or an address, never before closing punctuation."""
+    pieces = re.findall(r"\s+|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+|.", line)  # spaces, words, one wide char
+    lines, current = [], ""
+    for piece in pieces:
+        fits = width(current.rstrip() + piece) <= columns or not current.strip() or piece[0] in NO_LINE_START
+        if fits or piece.isspace():
+            current += piece
+            continue
+        lines.append(current.rstrip())
+        current = indent + piece
+    lines.append(current.rstrip())
+    return lines
+
+
 def one_reference_each(text: str) -> str:
     """``text`` with every repeated "See <section>." sentence removed (a diagnosis and its check may both cite it)."""
+    before, after = SEE.translated().split("{section}")
     seen, cuts = set(), []
     for start, end, section in sections.find(text):
-        sentence_start = text.rfind("See ", 0, start)
-        is_see = sentence_start == start - 4 and text[end : end + 1] == "."
+        sentence_start = text.rfind(before, 0, start)
+        is_see = sentence_start == start - len(before) and text[end : end + len(after)] == after
         if is_see and section in seen:
-            cuts.append((len(text[:sentence_start].rstrip()), end + 1))
+            cuts.append((len(text[:sentence_start].rstrip()), end + len(after)))
         seen.add(section)
     for start, end in reversed(cuts):
         text = text[:start] + text[end:]
@@ -111,42 +157,46 @@ def _not_implemented(message: str) -> bool:
     return message.startswith("NotImplementedError")
 
 
-def graded(title: str, section=None):
+def graded(title, section=None):
     """Decorate a check: record it, print a line on success, turn any error into a ``CheckFailed``.
 
     Errors raised by the student's own code (a ``StudentCodeError``) become feedback that says
     the code crashed and how, and where in their cell; ``NotImplementedError`` says the answer
     is still the stub. A message that names no book section gets ``section`` (where the book
-    explains the topic); a section is cited once. The wrapper's ``title`` names the check.
+    explains the topic); a section is cited once. The wrapper's ``title`` names the check
+    (a ``lazy`` text: "PreLNBlock: forward", "PreLNBlock：前向传播").
     """
 
     def with_reference(feedback: str) -> str:
-        feedback = feedback if section is None or "See " in feedback else f"{feedback}\nSee {section}."
+        see = SEE.translated()
+        if section is not None and see.split("{section}")[0] not in feedback:
+            feedback = f"{feedback}\n{see.format(section=section)}"
         return one_reference_each(feedback)
 
     def decorate(check):
         @functools.wraps(check)
         def wrapper(*args, **kwargs):
             start = time.perf_counter()
-            where = None
+            where, name = None, str(title)
             try:
                 with torch_threads(1), no_stderr():  # tiny tensors: other threads only wait
-                    detail = check(*args, **kwargs) or "passed"
+                    detail = check(*args, **kwargs) or _("passed")
             except StudentCodeError as err:
                 message = str(err)
                 if _not_implemented(message):
-                    feedback = (f"{title}: not answered yet. Your code still raises NotImplementedError: "
-                                "replace `raise NotImplementedError()` in the answer cell with your code.")
+                    feedback = _("{title}: not answered yet. Your code still raises NotImplementedError: replace "
+                                 "`raise NotImplementedError()` in the answer cell with your code.").format(title=name)
                 else:
-                    feedback = with_reference(f"{title}: your code raised an error: {message}")
+                    feedback = with_reference(_("{title}: your code raised an error: {message}").format(
+                        title=name, message=message))
                     where = where_student_code_raised(err.__cause__ or err)
             except AssertionError as err:
-                feedback = with_reference(f"{title}: {err}")
+                feedback = with_reference(TITLED.translated().format(title=name, message=err))
             else:
-                RESULTS[title] = CheckResult(title, True, detail, time.perf_counter() - start)
-                print(f"PASSED  {title}: {detail}")
+                RESULTS[name] = CheckResult(name, True, detail, time.perf_counter() - start)
+                print(f"{pad(_('PASSED'), 8)}{TITLED.translated().format(title=name, message=detail)}")
                 return
-            RESULTS[title] = CheckResult(title, False, feedback, time.perf_counter() - start)
+            RESULTS[name] = CheckResult(name, False, feedback, time.perf_counter() - start)
             raise CheckFailed(feedback, where) from None
 
         wrapper.title = title
@@ -163,15 +213,15 @@ def check_titles(source: str) -> list[str]:
     from . import checks
 
     titles = [getattr(getattr(checks, name, None), "title", None) for name in CHECK_CALL.findall(source)]
-    return [title for title in titles if title]
+    return [str(title) for title in titles if title]
 
 
 def tally(passed: int, total: int) -> str:
     """The closing line of ``summary()`` and of ``autograder check``: the same words, the same numbers."""
-    return f"{passed} of {total} checks passed."
+    return _("{passed} of {total} checks passed.").format(passed=passed, total=total)
 
 
-HIDDEN_NOTE = "Hidden tests (other shapes, configurations, float64) run only at grading."
+HIDDEN_NOTE = lazy("Hidden tests (other shapes, configurations, float64) run only at grading.")
 
 
 class Summary(str):
@@ -193,24 +243,31 @@ def _called_but_not_run() -> list[str]:
     return [title for title in titles if title not in RESULTS]
 
 
-def summary(width: int = 100) -> Summary:
+def summary(columns: int = 100) -> Summary:
     """One line per check this notebook called: passed or failed, and why (the first line of the feedback)."""
     not_run = _called_but_not_run()
     if not RESULTS and not not_run:
-        return Summary("No checks have run yet: run the test cells above (Run > Run All Cells).")
+        return Summary(_("No checks have run yet: run the test cells above (Run > Run All Cells)."))
     rows = [(r.title, r.passed, r.message) for r in RESULTS.values()]
-    rows += [(title, False, "did not run: its cell stopped with an error before the check (see under that cell)")
-             for title in not_run]
-    name_width = max(len(title) for title, _, _ in rows) + 2
-    room = max(width - 8 - name_width, 30)
-    lines = [f"{'result':<8}{'check':<{name_width}}feedback"]
+    did_not_run = _("did not run: its cell stopped with an error before the check (see under that cell)")
+    rows += [(title, False, did_not_run) for title in not_run]
+    name_width = max(width(title) for title, _passed, _message in rows) + 2
+    room = max(columns - 8 - name_width, 30)
+    lines = [pad(_("result"), 8) + pad(_("check"), name_width) + _("feedback")]
     for title, passed, message in rows:
-        first_line = message.split("\n")[0].removeprefix(title + ": ")
-        if len(first_line) > room:
-            first_line = first_line[: room - 3] + "..."
-        lines.append(f"{'PASSED' if passed else 'FAILED':<8}{title:<{name_width}}{first_line}")
-    lines += [tally(sum(passed for _, passed, _ in rows), len(rows)), HIDDEN_NOTE]
+        first_line = without_title(message.split("\n")[0], title)
+        if width(first_line) > room:
+            first_line = _shorten(first_line, room - 3) + "..."
+        lines.append(pad(_("PASSED") if passed else _("FAILED"), 8) + pad(title, name_width) + first_line)
+    lines += [tally(sum(passed for _title, passed, _message in rows), len(rows)), str(HIDDEN_NOTE)]
     return Summary("\n".join(lines))
+
+
+def _shorten(text: str, columns: int) -> str:
+    """The longest start of ``text`` that takes at most ``columns`` columns."""
+    while width(text) > columns:
+        text = text[: max(columns, len(text) - max(width(text) - columns, 1))]
+    return text
 
 
 def error_text(output: dict) -> str:

@@ -11,13 +11,49 @@ the heading: docutils' ``make_id`` of the heading's text,
 
 The chapter sources live in ``book/chapters/``. ``ALL`` lists every section, so that the
 feedback page can turn each reference back into a link (``find``).
+
+In Chinese (``GPT2LN_LANG=zh``, see :mod:`.i18n`) a reference is "第5章，误区一：残差连接在层归一化之后
+(BOOK_URL/zh_CN/chapters/05_misconceptions.html#misconception-1-...)": the heading as the Chinese
+edition translates it (``HEADINGS_ZH``, a copy of ``book/locales/zh_CN/terms.toml``'s [headings],
+since the package is installed without the book), the page of the Chinese edition, the same anchor.
 """
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from gpt2ln.links import book_page
+
+from .i18n import LANGUAGES, language
+
+# The Chinese edition's headings (book/locales/zh_CN/terms.toml [headings]; tests/test_grading_i18n.py checks the copy)
+HEADINGS_ZH = {
+    "LayerNorm: statistics over the last dimension": "层归一化：在最后一维上求统计量",
+    "LayerNorm: the biased variance": "层归一化：有偏方差",
+    "LayerNorm: eps inside the square root": "层归一化：eps 在平方根之内",
+    "LayerNorm: the gain and the bias": "层归一化：增益与偏置",
+    "GELU: the tanh approximation": "GELU：tanh 近似",
+    "The MLP sub-layer": "MLP 子层",
+    "Causal self-attention": "因果自注意力",
+    "Causal self-attention: the mask": "因果自注意力：掩码",
+    "Causal self-attention: the 1/sqrt(d) scale": "因果自注意力：1/sqrt(d) 缩放",
+    "Causal self-attention: splitting and merging heads": "因果自注意力：拆分与合并注意力头",
+    "The Post-LN block": "后置层归一化块",
+    "The Pre-LN block": "前置层归一化块",
+    "The residual stream": "残差流",
+    "The whole GPT-2": "完整的 GPT-2",
+    "Loading the released weights": "加载公开发布的权重",
+    "Gradient norms at initialisation": "初始化时的梯度范数",
+    "The warmup schedule": "预热调度",
+    "The three misconceptions": "三个误区",
+    "Misconception 1: the residual connection comes after the LayerNorm": "误区一：残差连接在层归一化之后",
+    "Misconception 2: Pre-LN and Post-LN confused": "误区二：混淆前置与后置层归一化",
+    "Misconception 3: the LayerNorm on the residual stream": "误区三：把层归一化放在残差流上",
+    "Bugs the forward pass cannot see": "前向传播看不见的错误",
+    "The identity path, checked": "检验恒等路径",
+    "The identity path of the Pre-LN block's Jacobian": "前置层归一化块雅可比矩阵中的恒等路径",
+    "How the autograder recognises a misconception": "自动评分器如何识别误区",
+}
 
 
 @dataclass(frozen=True)
@@ -25,20 +61,30 @@ class Section:
     chapter: int
     title: str  # the section's name in words, as the book's heading says it
     file: str  # the chapter's source, relative to the repository root
+    language: str | None = field(default=None, compare=False)  # None: the language messages are made in
+
+    def name_in(self, lang: str) -> str:
+        """How a message names it: "Chapter 5, Misconception 1: the residual ...", "第5章，误区一：..."."""
+        if lang == "zh_CN":
+            return f"第{self.chapter}章，{HEADINGS_ZH[self.title]}"
+        return f"Chapter {self.chapter}, {self.title}"
+
+    def url_in(self, lang: str) -> str:
+        page = self.file.removeprefix("book/").removesuffix(".md")
+        return book_page(page, self.anchor, language=lang)
 
     @property
     def name(self) -> str:
-        """How a message names it: "Chapter 5, Misconception 1: the residual connection ..."."""
-        return f"Chapter {self.chapter}, {self.title}"
+        """How a message names it, in the current language."""
+        return self.name_in(self.language or language())
 
     @property
     def anchor(self) -> str:
-        return heading_id(self.title)
+        return heading_id(self.title)  # the Chinese edition keeps the English headings' ids
 
     @property
     def url(self) -> str:
-        page = self.file.removeprefix("book/").removesuffix(".md")
-        return book_page(page, self.anchor)
+        return self.url_in(self.language or language())
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
@@ -92,10 +138,12 @@ ALL = [value for value in list(globals().values()) if isinstance(value, Section)
 
 
 def find(text: str) -> list[tuple[int, int, Section]]:
-    """Every reference to a section in ``text``: (start, end, section), the address included in the span."""
-    names = sorted(ALL, key=lambda section: -len(section.name))  # the longest first: "Causal self-attention: the mask"
-    pattern = "|".join(f"({re.escape(section.name)})" for section in names)
-    return [(m.start(), m.end(), names[m.lastindex - 1])
+    """Every reference to a section in ``text``, in any language: (start, end, section), the address included in
+    the span; the section found is in the language of its reference (its ``name`` and ``url``)."""
+    named = sorted(((section.name_in(lang), replace(section, language=lang)) for section in ALL for lang in LANGUAGES),
+                   key=lambda pair: -len(pair[0]))  # the longest first: "Causal self-attention: the mask"
+    pattern = "|".join(f"({re.escape(name)})" for name, _ in named)
+    return [(m.start(), m.end(), named[m.lastindex - 1][1])
             for m in re.finditer(rf"(?:{pattern})(?: \([^\s()]+\))?", text)]
 
 
