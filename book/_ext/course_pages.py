@@ -57,10 +57,6 @@ def repo_root(app: Sphinx) -> Path:
     return Path(app.srcdir).resolve().parent
 
 
-def notebook_relpath(assignment: str) -> str:
-    return links.notebook_path(assignment)
-
-
 LAUNCH_TEXT = {"Colab": "Open in Colab", "Binder": "Launch on Binder", "JupyterHub": "Open on JupyterHub"}
 LAUNCH_ICON = {"Colab": "_static/images/logo_colab.png", "Binder": "_static/images/logo_binder.svg",
                "JupyterHub": "_static/images/logo_jupyterhub.svg"}
@@ -73,20 +69,63 @@ def fence(text: str, info: str) -> str:
     return f"{ticks}{info}\n{text.rstrip()}\n{ticks}"
 
 
-def cell_label(meta: dict) -> str:
+# The words this extension writes onto a page, in each edition's language.
+WORDS = {
+    "en": {
+        "written": "Your answer (written, graded: `{grade_id}`, {points})",
+        "answer": "Your answer (graded cell `{grade_id}`)",
+        "tests": "Tests (`{grade_id}`, {points}; more hidden tests run at grading)",
+        "task": "Task (`{grade_id}`)",
+        "points": lambda n: f"{n:g} point" + ("" if n == 1 else "s"),
+        "get": "Get the notebook",
+        "download": "Download {name}",
+        "local": "Or open it in JupyterLab from a clone of the repository (`make venv`, then `{command}`).",
+        "below": "Below is the notebook as you receive it, not executed.",
+        "missing": "The notebook for `{assignment}` has not been generated yet.",
+        "twin": "中文",
+        "twin_tip": "这一页的中文版",
+        "launch": "Launch the notebook",
+        "launch_links": LAUNCH_TEXT,
+    },
+    "zh_CN": {
+        "written": "你的回答（书面作答，评分单元 `{grade_id}`，{points}）",
+        "answer": "你的回答（评分单元 `{grade_id}`）",
+        "tests": "测试（`{grade_id}`，{points}；评分时还会运行更多隐藏测试）",
+        "task": "任务（`{grade_id}`）",
+        "points": lambda n: f"{n:g} 分",
+        "get": "获取笔记本",
+        "download": "下载 {name}",
+        "local": "或者在仓库的本地克隆中用 JupyterLab 打开它（先 `make venv`，再 `{command}`）。",
+        "below": "下面是你拿到的笔记本原样（未执行）。",
+        "missing": "`{assignment}` 的笔记本尚未生成。",
+        "twin": "English",
+        "twin_tip": "This page in English",
+        "launch": "启动笔记本",
+        "launch_links": {"Colab": "在 Colab 中打开", "Binder": "在 Binder 上启动",
+                         "JupyterHub": "在 JupyterHub 上打开"},
+    },
+}
+
+
+def language(app: Sphinx) -> str:
+    """The edition being built: ``en``, or a translation's code (``zh_CN``)."""
+    return app.config.language if app.config.language in WORDS else "en"
+
+
+def cell_label(meta: dict, lang: str = "en") -> str:
     """What the student should do with a cell, from its nbgrader metadata."""
+    words = WORDS[lang]
     nbg = meta.get("nbgrader", {})
     grade_id = nbg.get("grade_id", "")
-    points = nbg.get("points", 0)
-    points = f"{points:g} point" + ("" if points == 1 else "s")
+    points = words["points"](nbg.get("points", 0))
     if nbg.get("solution") and nbg.get("grade"):
-        return f"Your answer (written, graded: `{grade_id}`, {points})"
+        return words["written"].format(grade_id=grade_id, points=points)
     if nbg.get("solution"):
-        return f"Your answer (graded cell `{grade_id}`)"
+        return words["answer"].format(grade_id=grade_id)
     if nbg.get("grade"):
-        return f"Tests (`{grade_id}`, {points}; more hidden tests run at grading)"
+        return words["tests"].format(grade_id=grade_id, points=points)
     if nbg.get("task"):
-        return f"Task (`{grade_id}`)"
+        return words["task"].format(grade_id=grade_id)
     return ""
 
 
@@ -97,7 +136,9 @@ def rewrite_links(markdown: str, notebook_dir: str, page_dir: str) -> str:
         target = match.group(2)
         path, _, anchor = target.partition("#")
         if path.startswith(links.BOOK_URL + "/"):  # a page of the published book: the same page of this build
-            resolved = "book/" + path.removeprefix(links.BOOK_URL + "/").removesuffix(".html") + ".md"
+            page = path.removeprefix(links.BOOK_URL + "/").removesuffix(".html")
+            page = re.sub(r"^(?:{})/".format("|".join(WORDS)), "", page)  # a translated edition's page
+            resolved = "book/" + page + ".md"
         elif re.match(r"^[a-z]+:", target) or target.startswith(("#", "/")):
             return match.group(0)
         else:
@@ -120,34 +161,35 @@ def demote_headings(markdown: str) -> str:
 
 
 def render_notebook(app: Sphinx, assignment: str) -> str:
-    """MyST Markdown for the released notebook, or a note (and a warning) if it is missing."""
-    path = repo_root(app) / notebook_relpath(assignment)
+    """MyST Markdown for the released notebook in the edition's language, or a note (and a warning) if it is missing."""
+    lang = language(app)
+    words, relpath = WORDS[lang], links.notebook_path(assignment, lang)
+    path = repo_root(app) / relpath
     page_dir = "book/exercises"
     app.env.note_dependency(str(path))  # a missing file counts as changed: the page is retried next build
     if not path.exists():
-        message = f"student notebook {notebook_relpath(assignment)} is missing: run `make release`"
+        message = f"student notebook {relpath} is missing: run `make release`"
         if os.environ.get("BOOK_ALLOW_MISSING_NOTEBOOKS") == "1":
             logger.info(message)
         else:
             logger.warning(message)
-        return f":::{{note}}\nThe notebook for `{assignment}` has not been generated yet.\n:::\n"
+        return ":::{note}\n" + words["missing"].format(assignment=assignment) + "\n:::\n"
     nb = json.loads(path.read_text(encoding="utf-8"))
-    parts = [":::{admonition} Get the notebook\n:class: tip\n"]
-    download = posixpath.relpath(notebook_relpath(assignment), page_dir)
-    parts.append(f"{{download}}`Download {assignment}.ipynb <{download}>`")
-    for name, url in links.launch_links(notebook_relpath(assignment)).items():
+    parts = [f":::{{admonition}} {words['get']}\n:class: tip\n"]
+    download = posixpath.relpath(relpath, page_dir)
+    parts.append(f"{{download}}`{words['download'].format(name=assignment + '.ipynb')} <{download}>`")
+    for name, url in links.launch_links(relpath).items():
         # raw HTML: MyST would escape the "&" of a Markdown link's query twice (&amp;amp;)
-        parts.append(f' | <a href="{html.escape(url)}">{LAUNCH_TEXT[name]}</a>')
-    parts.append("\n\nOr open it in JupyterLab from a clone of the repository (`make venv`, then "
-                 f"`.venv/bin/jupyter lab {notebook_relpath(assignment)}`).\n:::\n")
-    parts.append("Below is the notebook as you receive it, not executed.\n")
+        parts.append(f' | <a href="{html.escape(url)}">{words["launch_links"][name]}</a>')
+    parts.append("\n\n" + words["local"].format(command=f".venv/bin/jupyter lab {relpath}") + "\n:::\n")
+    parts.append(words["below"] + "\n")
     for cell in nb.get("cells", []):
         source = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
         if not source.strip():
             continue
-        label = cell_label(cell.get("metadata", {}))
+        label = cell_label(cell.get("metadata", {}), lang)
         if cell["cell_type"] == "markdown":
-            text = demote_headings(rewrite_links(source, f"notebooks/{assignment}", page_dir))
+            text = demote_headings(rewrite_links(source, posixpath.dirname(relpath), page_dir))
             if label:
                 text = f"*{label}*\n\n{text}"
             parts.append(text + "\n")
@@ -160,7 +202,7 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
 
 def ways_in(first: str = "01_layernorm") -> str:
     """The front page's "ways in" (the ``{ways-in}`` placeholder): Colab, Binder, your machine, instructors."""
-    launch = links.launch_links(notebook_relpath(first))
+    launch = links.launch_links(links.notebook_path(first))
     local = f"`git clone {links.REPOSITORY_URL}`, then `make venv` and `.venv/bin/jupyter lab`"
     package = f'`pip install "{links.pip_source()}"`'
     return f"""\
@@ -181,6 +223,9 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = WAYS_IN.sub(lambda m: ways_in(), source[0])
     if not docname.startswith("exercises/"):
         return
+    if app.builder.name == "gettext":  # the notebooks have catalogs of their own (autograder/release.py)
+        source[0] = PLACEHOLDER.sub("", source[0])
+        return
     source[0] = PLACEHOLDER.sub(lambda m: render_notebook(app, m.group(1)), source[0])
 
 
@@ -192,14 +237,33 @@ def use_links_setting(app: Sphinx, config) -> None:
 
 def exercise_launch_menu(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """The theme's launch menu on an exercise page, opening that exercise's student notebook."""
-    assignment = pagename.removeprefix("exercises/")
-    if not pagename.startswith("exercises/") or not (repo_root(app) / notebook_relpath(assignment)).exists():
+    lang = language(app)
+    relpath = links.notebook_path(pagename.removeprefix("exercises/"), lang)
+    if not pagename.startswith("exercises/") or not (repo_root(app) / relpath).exists():
         return
-    buttons = [{"type": "link", "text": name, "tooltip": LAUNCH_TEXT[name], "icon": LAUNCH_ICON[name], "url": url}
-               for name, url in links.launch_links(notebook_relpath(assignment)).items()]
+    texts = WORDS[lang]["launch_links"]
+    buttons = [{"type": "link", "text": name, "tooltip": texts[name], "icon": LAUNCH_ICON[name], "url": url}
+               for name, url in links.launch_links(relpath).items()]
     context.setdefault("header_buttons", []).append(
-        {"type": "group", "tooltip": "Launch the notebook", "icon": "fas fa-rocket", "buttons": buttons,
+        {"type": "group", "tooltip": WORDS[lang]["launch"], "icon": "fas fa-rocket", "buttons": buttons,
          "label": "launch-buttons"})
+
+
+def twin_link(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Every page links to the same page in the other language: a header button, and hreflang for search engines."""
+    lang = language(app)
+    root = posixpath.dirname(app.builder.get_relative_uri(pagename, "index"))  # "" or "../.."
+    root = f"{root}/" if root else ""
+    if lang == "en":
+        twins = {other: f"{root}{other}/{pagename}.html" for other in WORDS if other != "en"}
+    else:
+        twins = {"en": f"{root}../{pagename}.html"}
+    for twin, url in twins.items():
+        context.setdefault("header_buttons", []).append(
+            {"type": "link", "url": url, "text": WORDS[lang]["twin"], "tooltip": WORDS[lang]["twin_tip"],
+             "icon": "fas fa-language", "label": f"twin-{twin}"})
+        alternate = f'<link rel="alternate" hreflang="{twin.replace("_", "-")}" href="{url}" />'
+        context["metatags"] = context.get("metatags", "") + "\n" + alternate
 
 
 def library_fingerprint(root: Path) -> str:
@@ -212,8 +276,8 @@ def library_fingerprint(root: Path) -> str:
 
 def drop_stale_execution_cache(app: Sphinx) -> None:
     """Delete the execution cache when gpt2ln's source changed since the cache was filled."""
-    build = Path(app.outdir).resolve().parent
-    cache = Path(app.config.nb_execution_cache_path or build / ".jupyter_cache")
+    cache = Path(app.config.nb_execution_cache_path or Path(app.outdir).resolve().parent / ".jupyter_cache")
+    build = cache.parent  # every edition's build shares the one cache (tools/build_book.py)
     stamp = build / ".gpt2ln_fingerprint"
     fingerprint = library_fingerprint(repo_root(app))
     app.config.course_cache_dropped = False
@@ -244,6 +308,34 @@ def reread_after_cache_drop(app: Sphinx, env, added, changed, removed) -> list[s
     return sorted(failed)
 
 
+CODE_OR_MATH = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|https?://\S+", re.S)
+ENGLISH_WORDS = re.compile(r"\b[A-Za-z][a-z]+\b(?:\W+\b[A-Za-z][a-z]+\b){2,}")
+
+
+def is_english(msgid: str) -> bool:
+    """A paragraph with three English words in a row once roles, code, math and addresses are set aside."""
+    return bool(ENGLISH_WORDS.search(CODE_OR_MATH.sub(" ", msgid)))
+
+
+def flag_untranslated(app: Sphinx, doctree) -> None:
+    """In a translated edition, warn about every English paragraph the catalog has no current translation for.
+
+    A paragraph edited in English since it was translated is *fuzzy* in the catalog, and Sphinx
+    does not use fuzzy translations: it shows the English, and this says so, with its place.
+    ``BOOK_ALLOW_UNTRANSLATED=1`` turns the warnings (errors under ``--warningiserror``) into notes
+    while a translation is being brought up to date.
+    """
+    if language(app) == "en" or app.builder.name == "gettext":
+        return
+    from sphinx.util.nodes import extract_messages
+
+    report = logger.info if os.environ.get("BOOK_ALLOW_UNTRANSLATED") == "1" else logger.warning
+    for node, msgid in extract_messages(doctree):
+        if not node.get("translated") and is_english(msgid):
+            report("untranslated or outdated paragraph (%s): %s", language(app), msgid[:100].replace("\n", " "),
+                   location=node, type="i18n", subtype="untranslated")
+
+
 def setup(app: Sphinx):
     app.add_config_value("course_cache_dropped", False, "", types=[bool])
     app.connect("builder-inited", drop_stale_execution_cache, priority=100)
@@ -251,4 +343,6 @@ def setup(app: Sphinx):
     app.connect("source-read", on_source_read)
     app.connect("config-inited", use_links_setting)
     app.connect("html-page-context", exercise_launch_menu, priority=502)
+    app.connect("html-page-context", twin_link, priority=503)
+    app.connect("doctree-read", flag_untranslated)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
