@@ -54,7 +54,7 @@ def _release(args) -> int:
         outdated = stale(args.into)
         print("stale: " + ", ".join(outdated) if outdated else "the release notebooks are up to date")
         return 1 if outdated else 0
-    for path in release(args.assignments or None, into=args.into):
+    for path in release(args.assignments or None, into=args.into, update_catalogs=args.update_catalogs):
         print(f"wrote {path}")
     return 0
 
@@ -68,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("assignments", nargs="*", help="assignment ids (default: every one in solutions/)")
     release.add_argument("--into", type=Path, help="the release folder (default: the profile's, notebooks/)")
     release.add_argument("--check", action="store_true", help="only say whether the release folder is stale")
+    release.add_argument("--update-catalogs", action="store_true",
+                         help="merge the English Markdown cells into the translation catalogs first")
     release.set_defaults(run=_release)
 
     grade = commands.add_parser("grade", help="grade a folder of submissions")
