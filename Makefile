@@ -11,11 +11,15 @@ STAMP := $(VENV)/.installed
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: book test venv data release lint bench bench-grading clean
+.PHONY: book catalogs test venv data release lint bench bench-grading clean
 
+# Both editions: English into book/_build/html, Chinese into book/_build/html/zh_CN.
 book: $(STAMP) data
-	$(BIN)/jupyter-book build book --warningiserror --keep-going
-	@echo "Book: file://$(abspath book/_build/html/index.html)"
+	$(BIN)/python tools/build_book.py
+
+# After editing the English text: refresh the translation catalogs (book and notebooks).
+catalogs: $(STAMP) data
+	$(BIN)/python tools/build_book.py --update-catalogs
 
 test: $(STAMP) data
 	$(BIN)/ruff check .

@@ -35,7 +35,9 @@ CHAPTERS = ["01_map", "02_layernorm", "03_post_ln", "04_pre_ln", "05_misconcepti
             "07_warmup", "08_beyond"]
 ASSIGNMENTS = ["01_layernorm", "02_attention", "03_blocks", "04_gpt2", "05_gradient_flow", "06_warmup", "07_diagnose"]
 SCREENSHOT_PAGES = ["index", "chapters/04_pre_ln", "chapters/06_gradients", "chapters/05_misconceptions",
-                    "exercises/03_blocks"]
+                    "exercises/03_blocks", "zh_CN/chapters/04_pre_ln", "zh_CN/chapters/05_misconceptions",
+                    "zh_CN/exercises/03_blocks"]
+TRANSLATIONS = ["zh_CN"]  # the Chinese edition lives in book/_build/html/zh_CN (tools/build_book.py)
 
 
 def _load_draw_blocks():
@@ -235,10 +237,10 @@ def test_no_stale_chapter_numbers():
 
 @pytest.fixture(scope="session")
 def built_book():
-    """Build the book as `make book` does; unchanged chapters come from the execution cache."""
+    """Build both editions as `make book` does; unchanged chapters come from the execution cache."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(BOOK), "--warningiserror", "--keep-going"]
+    env.pop("BOOK_ALLOW_UNTRANSLATED", None)  # an untranslated paragraph fails the Chinese build
+    command = [sys.executable, str(REPO / "tools" / "build_book.py")]
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     return HTML
@@ -281,6 +283,41 @@ def test_experiment_numbers_are_in_the_text(built_book):
 PROBE = """
 <script>
 (function () {
+  // A CJK character drawn as a tofu box: on a canvas, in the page's own font, it looks exactly like
+  // a code point no font has (U+10FFFD), or like nothing at all.
+  function tofu(text) {
+    var chars = Array.from(new Set(text.match(/[\\u4e00-\\u9fff\\u3001-\\u303f\\uff01-\\uffef]/g) || [])).slice(0, 400);
+    var para = document.querySelector('article p') || document.body;
+    var canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 48;
+    var ctx = canvas.getContext('2d');
+    function draw(ch) {
+      ctx.clearRect(0, 0, 48, 48);
+      ctx.font = '32px ' + getComputedStyle(para).fontFamily;
+      ctx.fillStyle = '#000';
+      ctx.fillText(ch, 4, 36);
+      return Array.prototype.join.call(ctx.getImageData(0, 0, 48, 48).data, ',');
+    }
+    var missing = draw(String.fromCodePoint(0x10FFFD)), blank = draw(' ');
+    var bad = chars.filter(function (ch) { var d = draw(ch); return d === missing || d === blank; });
+    return {checked: chars.length, boxes: bad.slice(0, 20), count: bad.length};
+  }
+  // Paragraphs of the article that are English: three English words in a row, no CJK, once
+  // code, math and bibliography entries are set aside (names and quotations are shorter).
+  function englishParagraphs() {
+    var skip = 'pre, code, .math, mjx-container, .cell_output, .citation, .bibliography, .highlight, .headerlink';
+    var found = [];
+    document.querySelectorAll('article p, article li, article dt, article dd, article td, article th, ' +
+                              'article h1, article h2, article h3, article figcaption').forEach(function (el) {
+      if (el.closest(skip)) return;
+      var copy = el.cloneNode(true);
+      copy.querySelectorAll(skip + ', ul, ol, p').forEach(function (c) { c.remove(); });
+      var t = copy.textContent.replace(/\\s+/g, ' ').trim();
+      if (/[\\u4e00-\\u9fff]/.test(t)) return;
+      if (/\\b[A-Za-z][a-z]+\\b(\\W+\\b[A-Za-z][a-z]+\\b){2,}/.test(t)) found.push(t.slice(0, 120));
+    });
+    return found;
+  }
   function report() {
     var imgs = Array.prototype.slice.call(document.images);
     var text = document.body.innerText;
@@ -292,6 +329,10 @@ PROBE = """
       rawDisplay: text.indexOf('$$') >= 0,
       mathjax: typeof window.MathJax === 'object' && !!window.MathJax.startup
     };
+    if (document.documentElement.lang.indexOf('zh') === 0) {
+      out.tofu = tofu(text);
+      out.english = englishParagraphs();
+    }
     var pre = document.createElement('pre');
     pre.id = 'book-probe';
     pre.textContent = JSON.stringify(out);
@@ -327,12 +368,30 @@ def _offline_prefix() -> list[str]:
     pytest.fail("cannot cut the network off (unshare -rn and unshare -n both fail)")
 
 
-def _chromium(offline: list[str], profile: Path, *args: str) -> subprocess.CompletedProcess:
+def _chromium(offline: list[str], profile: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
              f"--user-data-dir={profile}", "--virtual-time-budget=15000"]
     return subprocess.run(offline + [shutil.which("chromium"), *flags, *args], capture_output=True, text=True,
-                          timeout=180)
+                          timeout=180, env=env)
+
+
+def _probed_copy(built_book: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of the built site with the probe in every page (the build itself stays untouched)."""
+    site = tmp_path / "html"
+    shutil.copytree(built_book, site)
+    pages = _page_names(site)
+    for name in pages:
+        path = site / f"{name}.html"
+        path.write_text(path.read_text().replace("</body>", PROBE + "</body>"))
+    return site, pages
+
+
+def _probe(offline: list[str], site: Path, name: str, profile: Path, env: dict | None = None) -> dict:
+    result = _chromium(offline, profile, "--dump-dom", (site / f"{name}.html").as_uri(), env=env)
+    match = re.search(r'<pre id="book-probe"[^>]*>(.*?)</pre>', result.stdout, re.DOTALL)
+    assert match, f"{name}: the page did not finish loading\n{result.stderr[-2000:]}"
+    return json.loads(html.unescape(match.group(1)))
 
 
 def _page_names(root: Path) -> list[str]:
@@ -346,20 +405,11 @@ def test_offline_in_chromium(built_book, tmp_path):
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
     offline = _offline_prefix()
-    site = tmp_path / "html"
-    shutil.copytree(built_book, site)
-    pages = _page_names(site)
-    assert len(pages) >= 19, pages
-    for name in pages:  # the probe goes into the copy only
-        path = site / f"{name}.html"
-        path.write_text(path.read_text().replace("</body>", PROBE + "</body>"))
+    site, pages = _probed_copy(built_book, tmp_path)
+    assert len(pages) >= 38, pages  # both editions
 
     def probe(name):
-        result = _chromium(offline, tmp_path / f"profile-{name.replace('/', '-')}", "--dump-dom",
-                           (site / f"{name}.html").as_uri())
-        match = re.search(r'<pre id="book-probe"[^>]*>(.*?)</pre>', result.stdout, re.DOTALL)
-        assert match, f"{name}: the page did not finish loading\n{result.stderr[-2000:]}"
-        return name, json.loads(html.unescape(match.group(1)))
+        return name, _probe(offline, site, name, tmp_path / f"profile-{name.replace('/', '-')}")
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         reports = dict(pool.map(probe, pages))
@@ -372,9 +422,15 @@ def test_offline_in_chromium(built_book, tmp_path):
         if report["rawInline"] or report["rawDisplay"]:
             problems.append(f"{name}: raw TeX left in the text")
         problems += [f"{name}: image {img['src']} did not load" for img in report["images"] if not img["ok"]]
-    for chapter in ["02_layernorm", "03_post_ln", "04_pre_ln", "06_gradients", "07_warmup", "08_beyond"]:
-        if reports[f"chapters/{chapter}"]["mjx"] == 0:
-            problems.append(f"chapters/{chapter}: no typeset math (mjx-container)")
+        if name.split("/")[0] in TRANSLATIONS:
+            if report["tofu"]["checked"] < 20 or report["tofu"]["count"]:
+                problems.append(f"{name}: CJK text without a font (tofu): {report['tofu']}")
+            problems += [f"{name}: English paragraph on a Chinese page: {text!r}" for text in report["english"]]
+    chapters = ["02_layernorm", "03_post_ln", "04_pre_ln", "06_gradients", "07_warmup", "08_beyond"]
+    for chapter in chapters + [f"{language}/chapters/{c}" for language in TRANSLATIONS for c in chapters]:
+        chapter = chapter if "/" in chapter else f"chapters/{chapter}"
+        if reports[chapter]["mjx"] == 0:
+            problems.append(f"{chapter}: no typeset math (mjx-container)")
     images = [img["src"] for report in reports.values() for img in report["images"]]
     figures = {src.rsplit("/", 1)[-1] for src in images if "_images/" in src}  # diagrams and plots, not logos
     assert len(figures) >= 12, f"only {len(figures)} figures found: {sorted(figures)}"
@@ -414,3 +470,39 @@ def test_internal_links_resolve(built_book):
                 if unquote(parts.fragment) not in target_ids:
                     broken.append(f"{name}: {href} (no such anchor)")
     assert not broken, "\n".join(broken)
+
+
+@pytest.mark.slow
+def test_the_font_check_sees_tofu(built_book, tmp_path):
+    """The CJK check can fail: with fontconfig given only a Latin font, a Chinese page's characters are boxes."""
+    if shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (Debian: apt-get install -y chromium)")
+    latin = Path("/usr/share/fonts/truetype/dejavu")
+    assert latin.is_dir(), "Debian's fonts-dejavu-core is expected (chromium depends on a font)"
+    config = tmp_path / "fonts.conf"
+    config.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>{latin}</dir>'
+                      f"<cachedir>{tmp_path / 'fc-cache'}</cachedir></fontconfig>\n")
+    site, _ = _probed_copy(built_book, tmp_path)
+    env = dict(os.environ, FONTCONFIG_FILE=str(config))
+    report = _probe(_offline_prefix(), site, "zh_CN/chapters/04_pre_ln", tmp_path / "profile", env=env)
+    assert report["tofu"]["checked"] >= 20 and report["tofu"]["count"] >= report["tofu"]["checked"] // 2, report["tofu"]
+
+
+def test_every_page_links_to_its_twin(built_book):
+    """Each English page has a Chinese twin and links to it, and the twin links back."""
+    english = [name for name in _page_names(built_book) if name.split("/")[0] not in TRANSLATIONS]
+    assert len(english) >= 19
+
+    def links_to(page: Path, target: Path) -> bool:
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        return any((page.parent / unquote(urlsplit(h).path)).resolve() == target.resolve()
+                   for h in parser.hrefs if not urlsplit(h).scheme)
+
+    for language in TRANSLATIONS:
+        translated = [name.removeprefix(f"{language}/") for name in _page_names(built_book / language)]
+        assert sorted(translated) == english, f"{language}: pages without a twin"
+        for name in english:
+            page, twin = built_book / f"{name}.html", built_book / language / f"{name}.html"
+            assert links_to(page, twin), f"{name} does not link to its {language} twin"
+            assert links_to(twin, page), f"{language}/{name} does not link back"

@@ -336,7 +336,36 @@ def flag_untranslated(app: Sphinx, doctree) -> None:
                    location=node, type="i18n", subtype="untranslated")
 
 
+GLUE_ROLE = re.compile(r"(\{glue(?::\w+)?\}`)(?![^`]*::)")
+
+
+def glue_in_translations() -> None:
+    """Let a translated paragraph paste the page's glued numbers, as the English one does.
+
+    Sphinx parses each translation as a small document of its own (``publish_msgstr``), which
+    has none of the page's notebook, so a ``{glue:text}`key``` in it finds nothing. Qualified
+    with the page's source (``{glue:text}`/chapters/06_gradients.md::key```) the same role reads the
+    value the page's execution saved (myst-nb's ``<page>.glue.json``) and pastes it the same
+    way. The catalogs keep the roles exactly as the English has them; this qualifies them
+    on the way into the parser.
+    """
+    from sphinx.transforms import i18n
+
+    if getattr(i18n.publish_msgstr, "qualifies_glue", False):
+        return
+    publish = i18n.publish_msgstr
+
+    def publish_msgstr(app, source, source_path, source_line, config, settings):
+        page = "/" + str(settings.env.doc2path(settings.env.docname, False))  # "/chapters/06_gradients.md"
+        source = GLUE_ROLE.sub(lambda m: f"{m.group(1)}{page}::", source)
+        return publish(app, source, source_path, source_line, config, settings)
+
+    publish_msgstr.qualifies_glue = True
+    i18n.publish_msgstr = publish_msgstr
+
+
 def setup(app: Sphinx):
+    glue_in_translations()
     app.add_config_value("course_cache_dropped", False, "", types=[bool])
     app.connect("builder-inited", drop_stale_execution_cache, priority=100)
     app.connect("env-get-outdated", reread_after_cache_drop)
