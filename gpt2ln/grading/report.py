@@ -90,20 +90,23 @@ def wrap(text: str, width: int = WIDTH) -> list[str]:
 
 
 NO_LINE_START = set("，。：；、）》」』！？,.:;)!?")  # punctuation that never begins a line
+NO_LINE_END = set("（《「『")  # nor ends one
 
 
 def _wrap_wide(line: str, columns: int, indent: str) -> list[str]:
     """A line with Chinese in it, wrapped at ``columns`` display columns: between any two Chinese characters or at a
-    space, never inside a word or an address, never before closing punctuation."""
+    space, never inside a word or an address; closing punctuation hangs at the end of a line (the lines are filled
+    to two columns less), an opening bracket moves to the next."""
     pieces = re.findall(r"\s+|[^\s\u2e80-\u9fff\uff00-\uffef\u3000-\u303f]+|.", line)  # spaces, words, one wide char
     lines, current = [], ""
     for piece in pieces:
-        fits = width(current.rstrip() + piece) <= columns or not current.strip() or piece[0] in NO_LINE_START
+        fits = width(current.rstrip() + piece) <= columns - 2 or not current.strip() or piece[0] in NO_LINE_START
         if fits or piece.isspace():
             current += piece
             continue
-        lines.append(current.rstrip())
-        current = indent + piece
+        carried = current[-1] if current[-1:] in NO_LINE_END else ""
+        lines.append(current[: len(current) - len(carried)].rstrip())
+        current = indent + carried + piece
     lines.append(current.rstrip())
     return lines
 
@@ -265,8 +268,9 @@ def summary(columns: int = 100) -> Summary:
 
 def _shorten(text: str, columns: int) -> str:
     """The longest start of ``text`` that takes at most ``columns`` columns."""
+    text = text[:columns]  # a character takes at least one column
     while width(text) > columns:
-        text = text[: max(columns, len(text) - max(width(text) - columns, 1))]
+        text = text[:-1]
     return text
 
 
