@@ -172,3 +172,64 @@ def test_a_chinese_line_is_wrapped_by_its_width():
     assert "".join(line.strip() for line in lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
     assert not any(line.lstrip().startswith(("，", "。")) for line in lines)
     assert lines[-1].startswith("    ")
+
+
+def chinese_notebook():
+    """An executed Chinese student notebook, as ``check`` and the feedback page read it: one failed test, one hidden."""
+    import nbformat
+
+    def test(grade_id, source, outputs=()):
+        meta = {"grade": True, "solution": False, "locked": True, "task": False, "grade_id": grade_id, "points": 2,
+                "schema_version": 3}
+        return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta}, outputs=list(outputs))
+
+    with i18n.using("zh"):
+        message = f"PreLNBlock：前向传播：你的 PreLNBlock 与一个已知错误相符。误区一：……参见{sections.MISCONCEPTION_1}"
+        where = report.RAISED_AT.translated().format(where="Cell In[5], line 9: x = h + self.attn(h)")
+    error = nbformat.v4.new_output("error", ename="CheckFailed", evalue=message, traceback=[message, "", where])
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 作业 3：前置层归一化块\n写出残差流与捷径。"),
+                test("test_pre_ln_block_forward", "checks.pre_ln_block_forward(PreLNBlock)", [error]),
+                test("test_pre_ln_block_hidden", "# 隐藏测试")]
+    return nb, message
+
+
+def test_check_reports_a_chinese_notebook_in_chinese(monkeypatch):
+    from autograder import check
+
+    monkeypatch.delenv("GPT2LN_LANG", raising=False)
+    nb, message = chinese_notebook()
+    assert i18n.notebook_language(nb) == "zh_CN"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert check.report(nb) == 1
+    lines = printed.getvalue().split("\n")
+    assert lines[0] == "未通过  PreLNBlock：前向传播 (0 / 2)"
+    assert lines[1].strip().startswith("你的 PreLNBlock 与一个已知错误相符。误区一：")
+    assert any(line.strip().startswith("出错的是你的代码：Cell In[5], line 9") for line in lines)
+    assert "隐藏    test_pre_ln_block_hidden（2 分）：在评分时运行，不在这里运行" in lines
+    assert "1 项检查中通过了 0 项。请修正上面未通过的检查。" in lines
+    assert "".join(printed.getvalue().split()).endswith("1个隐藏测试（2分）只在评分时运行：这里的检查无法给它们打分，"
+                                                       "通过所有可见测试也不代表能拿到这些分。")
+
+
+def test_the_feedback_page_speaks_the_notebooks_language(monkeypatch):
+    from autograder.engine import feedback
+
+    monkeypatch.delenv("GPT2LN_LANG", raising=False)
+    nb, message = chinese_notebook()
+    resources = {}
+    for step in (feedback.PageLanguage(), feedback.ReadableOutputs()):
+        nb, resources = step.preprocess(nb, resources)
+    assert resources["gpt2ln"]["language"] == "zh_CN" and resources["gpt2ln"]["words"]["total"] == "总分："
+    page = nb.cells[1].outputs[0]["data"]["text/html"]
+    m1 = sections.MISCONCEPTION_1
+    assert f'<a href="{m1.url_in("zh_CN")}">{m1.name_in("zh_CN")}</a>' in page
+    assert '<p class="where">出错的是你的代码：Cell In[5], line 9' in page
+    nb.cells[2].source = "### BEGIN HIDDEN TESTS\nchecks.pre_ln_block_hidden(PreLNBlock)\n### END HIDDEN TESTS"
+    nb, resources = feedback.HideHiddenTests().preprocess(nb, resources)
+    assert nb.cells[2].source.endswith("# （隐藏测试在评分时于此运行；不予显示）")
+    monkeypatch.setenv("GPT2LN_LANG", "zh")
+    assert "你提交的作业无法评分" in feedback.failed_page("03_blocks", "not a notebook")
+    monkeypatch.delenv("GPT2LN_LANG")
+    assert "your submission could not be graded" in feedback.failed_page("03_blocks", "not a notebook")

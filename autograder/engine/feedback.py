@@ -9,8 +9,10 @@ name and message (the check's explanation), dropping tracebacks and printed text
 nbgrader also skips, silently, a submission it could not grade (a corrupt notebook): here
 such a student gets a feedback page that says why their work was not graded.
 
-What a student reads, in the order the page is built:
+What a student reads, in the order the page is built, in the notebook's language (English, or
+Chinese for a Chinese notebook or with ``GPT2LN_LANG=zh``: ``gpt2ln.grading.i18n.notebook_language``):
 
+    PageLanguage      the notebook's language, and the page's own words in it (``resources["gpt2ln"]``)
     NameTests         each test gets the name of the check it calls ("PreLNBlock: gradients"),
                       read before the hidden tests' source is removed
     HideHiddenTests   hidden tests' source and outputs removed (above)
@@ -33,7 +35,8 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreproce
 from traitlets.config import Config
 
 from gpt2ln.grading import sections
-from gpt2ln.grading.report import check_titles, error_text
+from gpt2ln.grading.i18n import _, language, notebook_language, using
+from gpt2ln.grading.report import check_titles, error_text, where_line
 from gpt2ln.paths import REPO_ROOT
 
 from .course import Course
@@ -42,14 +45,38 @@ from .results import ResultStore
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 NBGRADER_TEMPLATES = Path(sys.modules["nbgrader"].__file__).parent / "server_extensions" / "formgrader" / "templates"
 
-HIDDEN_NOTE = "# (hidden tests ran here at grading; they are not shown)"
 
 
-class HideHiddenTests(ClearHiddenTests):
+def page_words() -> dict[str, str]:
+    """The page's own words (the template's), in the current language."""
+    return {"points": _("points"), "total": _("Total:"), "late_penalty": _("Late submission penalty:"),
+            "score": _("Score:"), "top": _("(Top)"), "answer": _("Student's answer"), "task": _("Student's task"),
+            "grade_cell": _("Grade cell:"), "comments": _("Comments:")}
+
+
+class PageLanguage(NbGraderPreprocessor):
+    """The notebook's language, and the page's words in it: every later step makes its words in that language."""
+
+    def preprocess(self, nb, resources):
+        lang = notebook_language(nb)
+        with using(lang):
+            resources["gpt2ln"] = {"language": lang, "words": page_words()}
+        return nb, resources
+
+
+class InPageLanguage(NbGraderPreprocessor):
+    """A preprocessor whose cells are handled in the page's language (set by ``PageLanguage``)."""
+
+    def preprocess(self, nb, resources):
+        with using(resources.get("gpt2ln", {}).get("language") or language()):
+            return super().preprocess(nb, resources)
+
+
+class HideHiddenTests(InPageLanguage, ClearHiddenTests):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code" or not self._remove_hidden_test_region(cell):
             return cell, resources
-        cell.source = cell.source.rstrip() + "\n" + HIDDEN_NOTE
+        cell.source = cell.source.rstrip() + "\n" + _("# (hidden tests ran here at grading; they are not shown)")
         outputs = []
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
@@ -59,7 +86,7 @@ class HideHiddenTests(ClearHiddenTests):
         return cell, resources
 
 
-class NameTests(NbGraderPreprocessor):
+class NameTests(InPageLanguage):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade") and cell.cell_type == "code":
             cell.metadata["gpt2ln_title"] = ", ".join(check_titles(cell.source))
@@ -99,14 +126,13 @@ def prose(message: str, where: str | None) -> str:
     return '<div class="gpt2ln-feedback">' + "".join(paragraphs) + "</div>"
 
 
-class ReadableOutputs(NbGraderPreprocessor):
+class ReadableOutputs(InPageLanguage):
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code":
             return cell, resources
         for index, output in enumerate(cell.get("outputs", [])):
             if output.get("output_type") == "error" and output.get("ename") in ("CheckFailed", "AssertionError"):
-                where = next((line for line in output.get("traceback", []) if line.startswith("Your code raised it")),
-                             None)
+                where = where_line(output.get("traceback", []))
                 message = without_host_paths(error_text(output))
                 cell.outputs[index] = new_output("display_data", data={
                     "text/html": prose(message, where and without_host_paths(where)), "text/plain": message})
@@ -120,7 +146,8 @@ class ReadableOutputs(NbGraderPreprocessor):
         return cell, resources
 
 
-FEEDBACK_PREPROCESSORS = [GetGrades, NameTests, HideHiddenTests, ReadableOutputs, CSSHTMLHeaderPreprocessor]
+FEEDBACK_PREPROCESSORS = [PageLanguage, GetGrades, NameTests, HideHiddenTests, ReadableOutputs,
+                          CSSHTMLHeaderPreprocessor]
 
 class Feedback(GenerateFeedback):
     """nbgrader's feedback converter with the preprocessors above and the ``feedback_gpt2ln`` template."""
@@ -138,12 +165,22 @@ class Feedback(GenerateFeedback):
 
 
 FAILED_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{assignment}: not graded</title></head>
-<body><h1>{assignment}: your submission could not be graded</h1>
+<html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{heading}</h1>
 <p>{error}</p>
-<p>Nothing was scored. Please check the notebook opens in Jupyter, then contact your instructor.</p>
+<p>{advice}</p>
 </body></html>
 """
+
+
+def failed_page(assignment: str, error: str) -> str:
+    """The page of a submission that could not be graded, in the language of ``GPT2LN_LANG``."""
+    name = html.escape(assignment)
+    return FAILED_PAGE.format(
+        title=_("{assignment}: not graded").format(assignment=name),
+        heading=_("{assignment}: your submission could not be graded").format(assignment=name),
+        error=html.escape(without_host_paths(error)),
+        advice=_("Nothing was scored. Please check the notebook opens in Jupyter, then contact your instructor."))
 
 
 def generate_feedback(out: Path, assignment: str) -> list[str]:
@@ -160,7 +197,6 @@ def generate_feedback(out: Path, assignment: str) -> list[str]:
             continue
         page = course.root / "feedback" / result.student / assignment / f"{assignment}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        reason = html.escape(without_host_paths(result.error))
-        page.write_text(FAILED_PAGE.format(assignment=html.escape(assignment), error=reason))
+        page.write_text(failed_page(assignment, result.error))
         notes.append(f"{result.student}: not graded, feedback explains why ({result.error})")
     return notes

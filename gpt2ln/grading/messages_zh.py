@@ -773,4 +773,29 @@ MESSAGES = {
     "input: {first_3x:.3g} after block 1 against {first_block:.3g}); gradient ratio last/first {ratio:.3g}":
         "恒等差距 {gap:.3g}；残差流 ||x_l||^2/d 经过 {blocks} 个块从 {first:.3g} 变为 {last:.3g}（输入放大 3 倍时，"
         "第 1 个块之后为 {first_3x:.3g}，原输入为 {first_block:.3g}）；最后一个/第一个的梯度比 {ratio:.3g}",
+    # --- autograder/check.py: a student's self-check
+    "hidden": "隐藏",
+    "{grade_id} ({points}): runs at grading, not here": "{grade_id}（{points}）：在评分时运行，不在这里运行",
+    "{n:g} point": "{n:g} 分",
+    "{n:g} points": "{n:g} 分",
+    "{n:g} hidden test": "{n:g} 个隐藏测试",
+    "{n:g} hidden tests": "{n:g} 个隐藏测试",
+    " Fix the failed ones above.": "请修正上面未通过的检查。",
+    "{tests} ({points}) run only at grading: this check cannot score them, and passing every visible test does not "
+    "earn them.": "{tests}（{points}）只在评分时运行：这里的检查无法给它们打分，通过所有可见测试也不代表能拿到这些分。",
+    # --- autograder/engine/feedback.py and its template: the feedback page
+    "# (hidden tests ran here at grading; they are not shown)": "# （隐藏测试在评分时于此运行；不予显示）",
+    "points": "分",
+    "Total:": "总分：",
+    "Late submission penalty:": "迟交扣分：",
+    "Score:": "得分：",
+    "(Top)": "（回到顶部）",
+    "Student's answer": "学生的答案",
+    "Student's task": "学生的任务",
+    "Grade cell:": "评分单元格：",
+    "Comments:": "评语：",
+    "{assignment}: not graded": "{assignment}：未评分",
+    "{assignment}: your submission could not be graded": "{assignment}：你提交的作业无法评分",
+    "Nothing was scored. Please check the notebook opens in Jupyter, then contact your instructor.":
+        "没有计任何分数。请确认这个笔记本能在 Jupyter 中打开，然后联系你的老师。",
 }
