@@ -197,7 +197,7 @@ def update_catalog(english: Path, language: str) -> Path:
     return path
 
 
-def book_links(markdown: str, language: str) -> str:
+def edition_links(markdown: str, language: str) -> str:
     """Links to the published book (``links.book_page``) pointed at the same page of ``language``'s edition."""
     book = re.compile(r"\]\(" + re.escape(links.BOOK_URL) + r"/([^)#\s]+)\.html(?:#([^)\s]+))?\)")
     return book.sub(lambda m: f"]({links.book_page(m.group(1), m.group(2) or '', language)})", markdown)
@@ -219,7 +219,7 @@ def translated(nb: nbformat.NotebookNode, catalog, language: str) -> tuple[nbfor
             message = catalog.get(cell.source)
             current_translation = message is not None and message.string and not message.fuzzy
             missing += not current_translation
-            cell.source = book_links(message.string if current_translation else cell.source, language)
+            cell.source = edition_links(message.string if current_translation else cell.source, language)
     nb.cells.insert(1, language_cell(language))
     nb.metadata["gpt2ln"] = {"language": language}
     return nb, missing

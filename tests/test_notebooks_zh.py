@@ -139,3 +139,6 @@ def test_a_chinese_submission_gets_the_chinese_diagnosis_and_the_english_score(t
     assert any("误区一" in message for message in zh_feedback.values()), zh_feedback
     assert all(CJK.search(message) for message in zh_feedback.values()), zh_feedback
     assert not any("Misconception" in message for message in zh_feedback.values()), zh_feedback
+    book_pages = [page for message in zh_feedback.values()
+                  for page in re.findall(re.escape(links.BOOK_URL) + r"/(\S+)", message)]
+    assert book_pages and all(page.startswith("zh_CN/") for page in book_pages), book_pages  # the Chinese book
