@@ -60,7 +60,8 @@ def machinery(text: str) -> list[str]:
         roles.append(f"{{{name}}}{target.group(1) if name in TARGETED and target else content}"
                      if name in TARGETED else f"{{{name}}}`{content}`")
     bare = ROLE.sub(" ", text)
-    found = roles + MATH.findall(bare) + [f"`{c}`" for c in CODE.findall(MATH.sub(" ", bare))]
+    formulas = [re.sub(r"\\text\{[^{}]*\}", r"\\text{}", m) for m in MATH.findall(bare)]  # words in \text{} translate
+    found = roles + formulas + [f"`{c}`" for c in CODE.findall(MATH.sub(" ", bare))]
     prose = CODE.sub(" ", MATH.sub(" ", bare))  # an address inside a code span is already in it
     found += LINK.findall(bare) + [url for url in URL.findall(prose) if f"]({url}" not in bare]
     return sorted(found)
