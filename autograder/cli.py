@@ -59,7 +59,15 @@ def _release(args) -> int:
     return 0
 
 
+def _skip_rfc3987_syntax() -> None:
+    """jsonschema (which nbformat imports) imports ``rfc3987_syntax`` when it is installed (jupyter's tools
+    bring it here), and that compiles 38 lark grammars: ~3 s of CPU in every process. Neither nbformat's
+    schema nor nbgrader's uses the formats it checks, so the autograder does without it."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _skip_rfc3987_syntax()
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # nbgrader's alembic
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)

@@ -31,6 +31,23 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Language:
+    """How a notebook's language reaches its checks: ``metadata`` (a dotted path in the notebook's
+    metadata) names the language, and ``values`` maps it to the value of the environment variable
+    ``variable``, set in the kernel before the notebook's first cell (a language not listed sets nothing)."""
+
+    metadata: tuple[str, ...]
+    variable: str
+    values: dict[str, str]
+
+    def kernel_env(self, notebook_metadata: dict) -> dict[str, str]:
+        stated = notebook_metadata
+        for key in self.metadata:
+            stated = stated.get(key, {}) if isinstance(stated, dict) else {}
+        return {self.variable: self.values[stated]} if isinstance(stated, str) and stated in self.values else {}
+
+
+@dataclass(frozen=True)
 class Profile:
     root: Path
     package: str
@@ -43,11 +60,13 @@ class Profile:
     read_only_data: tuple[str, ...]
     fixture_markers: tuple[str, ...]
     preimport: tuple[str, ...]
+    not_preimported: tuple[str, ...]
     protected: tuple[str, ...]
     watched: tuple[str, ...]
     passed_env: tuple[str, ...]
     env: dict[str, str]
     assignments: dict[str, Assignment]
+    language: Language | None = None
 
     @property
     def protected_roots(self) -> frozenset[str]:
@@ -88,6 +107,9 @@ def load(path: Path) -> Profile:
         name: Assignment(dict(spec.get("answers", {})), tuple(spec.get("names", ())), tuple(spec.get("modules", ())))
         for name, spec in raw.get("assignments", {}).items()
     }
+    language = sandbox.get("language")
+    if language is not None:
+        language = Language(tuple(language["metadata"].split(".")), language["variable"], dict(language["values"]))
     return Profile(
         root=root,
         package=course["package"],
@@ -100,11 +122,13 @@ def load(path: Path) -> Profile:
         read_only_data=tuple(data.get("read_only", ())),
         fixture_markers=tuple(data.get("fixture_markers", ())),
         preimport=tuple(sandbox.get("preimport", ())),
+        not_preimported=tuple(sandbox.get("not_preimported", ())),
         protected=tuple(sandbox.get("protected", ())),
         watched=tuple(sandbox.get("watched", ())),
         passed_env=tuple(sandbox.get("passed_env", ())),
         env=dict(sandbox.get("env", {})),
         assignments=assignments,
+        language=language,
     )
 
 

@@ -6,6 +6,7 @@ each sandbox attack; the tests below read its report, CSV, notebooks and feedbac
 
 import copy
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -23,6 +24,17 @@ pytestmark = [
 ]
 PYTHON = sys.executable
 DEFINE = "\ndef double(x):\n    return 2 * x\n"
+
+
+# the language its checks see, when the answer cell runs, and doubling only in Chinese
+LANGUAGE_ANSWER = (
+    "import os\nprint('GPT2LN_LANG:', os.environ.get('GPT2LN_LANG'))\n"
+    "def double(x):\n    return 2 * x if os.environ.get('GPT2LN_LANG') == 'zh' else x"
+)
+
+
+def chinese(nb):
+    nb.metadata["gpt2ln"] = {"language": "zh_CN"}
 
 
 def attack(code: str) -> tuple:
@@ -95,12 +107,15 @@ def batch(tmp_path_factory, listener):
             "except (RuntimeError, MemoryError) as error:\n    print('blocked:', type(error).__name__)"
         ),
         "x_forever": (swallow + tiny.RIGHT,),
+        "lin": (LANGUAGE_ANSWER, chinese),  # right only where its checks see GPT2LN_LANG=zh
+        "ming": (LANGUAGE_ANSWER,),  # the same, in an English notebook
     }
     submissions = tiny.write_submissions(root / "submissions", release, variants)
     (submissions / "ivan").mkdir()  # a student folder with no notebook
     command = [PYTHON, "-m", "autograder", "grade", "tiny", str(submissions), "--out", str(out)]
     command += ["--source", str(solutions), "--workers", "2", "--cell-timeout", "3"]
-    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    english = {key: value for key, value in os.environ.items() if key != "GPT2LN_LANG"}
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, env=english)
     report = json.loads((out / "report.json").read_text())
     return {
         "root": root, "out": out, "course": course, "run": run, "solutions": solutions, "submissions": submissions,
@@ -194,6 +209,13 @@ def test_feedback_hides_hidden_tests_and_explains_failures(batch):
     assert "-3.0" not in bob and "HIDDEN TESTS" not in bob  # not the hidden test's code
     frank = (batch["out"] / "feedback" / "frank" / "tiny" / "tiny.html").read_text()
     assert "could not be graded" in frank
+
+
+def test_a_chinese_notebook_runs_with_gpt2ln_lang_zh_and_an_english_one_without(batch):
+    assert answer_output(batch, "lin") == "GPT2LN_LANG: zh\n"
+    assert batch["students"]["lin"]["score"] == 3.0  # its test cells saw it too
+    assert answer_output(batch, "ming") == "GPT2LN_LANG: None\n"
+    assert batch["students"]["ming"]["score"] == 0.0
 
 
 def test_sequential_regrade_gives_identical_entries(batch, tmp_path):

@@ -29,6 +29,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Float
 
+from ..profile import current
 from ..sandbox import kernels
 from ..sandbox.kernels import KERNEL_NAME, SandboxKernelManager
 from ..sandbox.zygote import TRUNCATION_MARK, truncation_marker
@@ -67,10 +68,12 @@ class SpareKernel:
     def start(extra_arguments: list[str]) -> SandboxKernelManager:
         manager = SandboxKernelManager()
         run_sync(manager.start_kernel)(extra_arguments=list(extra_arguments))
+        manager.prepare_client()
         return manager
 
     @staticmethod
     def shut_down(manager: SandboxKernelManager) -> None:
+        manager.discard_client()
         try:
             run_sync(manager.shutdown_kernel)(now=True)
         except Exception:  # already gone
@@ -143,6 +146,19 @@ class SandboxedExecute(Execute):
             SpareKernel.prepare(arguments)
             if held:
                 held.acquire()
+
+    async def async_start_new_kernel_client(self):
+        """nbclient's, then the notebook's own environment (the course profile's ``language``:
+        ``GPT2LN_LANG=zh`` for a Chinese notebook), set by a silent request before the first cell."""
+        client = await super().async_start_new_kernel_client()
+        language = current().language
+        env = language.kernel_env(self.nb.get("metadata", {})) if language else {}
+        if env:
+            request = client.execute(f"__import__('os').environ.update({env!r})", silent=True, store_history=False)
+            await self.async_wait_for_reply(request)
+        return client
+
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None):
         await ensure_async(self.km.interrupt_kernel())

@@ -126,7 +126,7 @@ def grade_submission(course: Course, student: str, cell_timeout: int = 30) -> re
     cwd = os.getcwd()
     os.chdir(course.root)
     try:
-        with GradebookLock(course.state / "gradebook.lock"):
+        with GradebookLock(course.state / "gradebook.lock", converter.coursedir.db_url):
             converter.grade(student)
             flags = converter.collected.get("integrity", []) + converter.collected.get("runtime_integrity", [])
             return results.graded(course, student, flags)

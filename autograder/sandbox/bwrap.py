@@ -74,6 +74,7 @@ def zygote_settings(profile: Profile) -> str:
         "package": profile.package,
         "path": str(profile.package_dir().parent),
         "preimport": list(profile.preimport),
+        "not_preimported": list(profile.not_preimported),
         "watched": list(profile.watched),
     })
 

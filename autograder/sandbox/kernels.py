@@ -71,6 +71,30 @@ class SandboxKernelManager(AsyncKernelManager):
             interrupt_mode="signal",
         )
 
+    _prepared: SandboxKernelClient | None = None
+
+    def prepare_client(self) -> None:
+        """Make this kernel's client and connect its sockets now, while the kernel starts.
+
+        By the time the notebook runs, the client's iopub subscription has long reached the
+        kernel; jupyter_client's ``wait_for_ready`` otherwise misses the status of its first
+        ``kernel_info`` request and waits 0.2 s or more per round. nbclient takes this client
+        through :meth:`client`.
+        """
+        self._prepared = self.client()
+        for channel in ("iopub_channel", "shell_channel"):  # making a channel connects its socket
+            getattr(self._prepared, channel)
+
+    def client(self, **kwargs) -> SandboxKernelClient:
+        prepared, self._prepared = self._prepared, None
+        return prepared if prepared is not None and not kwargs else super().client(**kwargs)
+
+    def discard_client(self) -> None:
+        """Close the prepared client's sockets, if nobody took it."""
+        if self._prepared is not None:
+            self._prepared.stop_channels()
+            self._prepared = None
+
     def write_connection_file(self, **kwargs) -> None:
         run_dir = Path(self.connection_file).parent
         for leftover in run_dir.iterdir():  # one kernel at a time: what earlier ones left goes first
