@@ -36,7 +36,7 @@ LANGUAGES = {"en": BUILD / "html", "zh_CN": BUILD / "html" / "zh_CN"}
 TRANSLATIONS = [language for language in LANGUAGES if language != "en"]
 
 
-def sphinx(builder: str, outdir: Path, doctrees: Path, language: str = "en", strict: bool = True) -> int:
+def sphinx(builder: str, outdir: Path, doctrees: Path, language: str = "en", fresh: bool = False) -> int:
     """One Sphinx build of the book, configured from ``book/_config.yml`` as ``jupyter-book build`` does."""
     overrides = {
         "language": language,
@@ -44,7 +44,8 @@ def sphinx(builder: str, outdir: Path, doctrees: Path, language: str = "en", str
         "latex_individualpages": False,  # jupyter-book's own key, expected by its config reader
     }
     return build_sphinx(BOOK, outdir, noconfig=True, path_config=str(BOOK / "_config.yml"), builder=builder,
-                        doctreedir=doctrees, confoverrides=overrides, warningiserror=strict, keep_going=True)
+                        doctreedir=doctrees, confoverrides=overrides, warningiserror=True, keep_going=True,
+                        freshenv=fresh)
 
 
 def build(language: str) -> int:
@@ -54,7 +55,8 @@ def build(language: str) -> int:
 
 def update_catalogs() -> None:
     pot = BUILD / "gettext"
-    if sphinx("gettext", pot, BUILD / ".doctrees-gettext"):
+    # read every page again: text a page gets at source-read time (course_pages.py) changes no source file
+    if sphinx("gettext", pot, BUILD / ".doctrees-gettext", fresh=True):
         sys.exit("the gettext build failed")
     for language in TRANSLATIONS:
         subprocess.run([sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(pot),

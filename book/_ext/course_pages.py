@@ -345,9 +345,13 @@ CODE_OR_MATH = re.compile(r"\{[\w:-]+\}`[^`]*`|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\
 ENGLISH_WORDS = re.compile(r"\b[A-Za-z][a-z]+\b(?:\W+\b[A-Za-z][a-z]+\b){2,}")
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def is_english(msgid: str) -> bool:
-    """A paragraph with three English words in a row once roles, code, math and addresses are set aside."""
-    return bool(ENGLISH_WORDS.search(CODE_OR_MATH.sub(" ", msgid)))
+    """A paragraph with three English words in a row once roles, code, math and addresses are set aside,
+    and no Chinese (a Chinese notebook's cells on an exercise page are Chinese already)."""
+    return not CJK.search(msgid) and bool(ENGLISH_WORDS.search(CODE_OR_MATH.sub(" ", msgid)))
 
 
 def flag_untranslated(app: Sphinx, doctree) -> None:
