@@ -138,10 +138,14 @@ def _engine(url, **kwargs):
 
 
 def begin_phase(db_url: str) -> None:
-    """From now until :func:`end_phase`, nbgrader's writes to ``db_url`` in this process are one transaction."""
+    """From now until :func:`end_phase`, nbgrader's writes to an SQLite ``db_url`` in this process are one
+    transaction. (A PostgreSQL gradebook keeps nbgrader's own transactions: its server takes row locks and
+    does not ``fsync`` a file per commit in the worker, and psycopg accepts only its own connection class.)"""
     global _phase
     import nbgrader.api
 
+    if not is_sqlite(db_url):
+        return
     nbgrader.api.create_engine = _engine
     _phase = db_url
 
