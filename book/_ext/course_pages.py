@@ -40,6 +40,7 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
@@ -261,6 +262,7 @@ def use_links_setting(app: Sphinx, config) -> None:
     config.html_theme_options.update(repository_url=links.REPOSITORY_URL, repository_branch=links.BRANCH,
                                       use_repository_button=True, launch_buttons={})
     if config.language == "zh_CN":
+        config.html_title = "层归一化放在哪里？"
         config.nb_code_prompt_show, config.nb_code_prompt_hide = "显示代码", "隐藏代码"
         config.html_theme_options["extra_footer"] = (
             "<p>代码采用 MIT 许可。训练文本：威廉·莎士比亚的作品（公有领域），取自 PyPI 包 "
@@ -413,12 +415,8 @@ class TranslateMathBlocks(SphinxTransform):
     default_priority = 19  # Locale is 20
 
     def apply(self, **kwargs) -> None:
-        if language(self.app) == "en" or self.app.builder.name == "gettext":
-            return
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        catalog, found = init_locale([Path(self.env.srcdir) / d for d in self.config.locale_dirs],
-                                     self.config.language, domain)
-        if not found:
+        catalog = page_catalog(self)
+        if catalog is None:
             return
         for node in self.document.findall(nodes.math_block):
             msgid = node.rawsource or node.astext()
@@ -430,9 +428,36 @@ class TranslateMathBlocks(SphinxTransform):
             node["translated"] = bool(msgstr)
 
 
+class TranslateTocCaptions(SphinxTransform):
+    """The sidebar's part captions ("The course", "Reference") in the edition's language.
+
+    The toctrees come from ``_toc.yml`` (sphinx-external-toc inserts them at priority 100,
+    after ``Locale``), so their captions miss the translation every other text gets.
+    """
+
+    default_priority = 101
+
+    def apply(self, **kwargs) -> None:
+        catalog = page_catalog(self)
+        for node in self.document.findall(addnodes.toctree) if catalog else []:
+            if node.get("caption"):
+                node["caption"] = catalog.gettext(node["caption"]) or node["caption"]
+
+
+def page_catalog(transform: SphinxTransform):
+    """The translation catalog of the page being read, or None in the English and gettext builds."""
+    if language(transform.app) == "en" or transform.app.builder.name == "gettext":
+        return None
+    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+    catalog, found = init_locale([Path(transform.env.srcdir) / d for d in transform.config.locale_dirs],
+                                 transform.config.language, domain)
+    return catalog if found else None
+
+
 def setup(app: Sphinx):
     glue_in_translations()
     app.add_transform(TranslateMathBlocks)
+    app.add_transform(TranslateTocCaptions)
     app.add_config_value("course_cache_dropped", False, "", types=[bool])
     app.connect("builder-inited", drop_stale_execution_cache, priority=100)
     app.connect("env-get-outdated", reread_after_cache_drop)
