@@ -37,8 +37,9 @@ def load_course_pages():
     return module
 
 
-def fake_app():
-    return SimpleNamespace(srcdir=str(REPO / "book"), env=SimpleNamespace(note_dependency=lambda path: None))
+def fake_app(language: str = "en"):
+    return SimpleNamespace(srcdir=str(REPO / "book"), env=SimpleNamespace(note_dependency=lambda path: None),
+                           config=SimpleNamespace(language=language))
 
 
 def check_launch_links(found: dict[str, str], path: str, setting) -> None:
@@ -71,11 +72,16 @@ def test_exercise_pages_carry_exactly_the_generated_links():
         course_pages.exercise_launch_menu(fake_app(), f"exercises/{assignment}", "page.html", context, None)
         [menu] = context["header_buttons"]
         assert {b["text"]: b["url"] for b in menu["buttons"]} == expected
+        chinese = links.launch_links(links.notebook_path(assignment, "zh_CN"))  # the Chinese page: its notebook
+        page = html.unescape(course_pages.render_notebook(fake_app("zh_CN"), assignment))
+        assert {u for u in URL.findall(page) if "colab" in u or "mybinder" in u or "git-pull" in u} == set(
+            chinese.values()), assignment
+        assert all("notebooks/zh_CN/" in url for url in chinese.values())
 
 
 def test_repository_button_comes_from_the_setting():
     course_pages = load_course_pages()
-    config = SimpleNamespace(html_theme_options={"repository_url": "https://github.com/elsewhere/x",
+    config = SimpleNamespace(language="en", html_theme_options={"repository_url": "https://github.com/elsewhere/x",
                                                  "launch_buttons": {"colab_url": "https://colab.research.google.com"}})
     course_pages.use_links_setting(None, config)
     assert config.html_theme_options["repository_url"] == links.REPOSITORY_URL
@@ -115,7 +121,8 @@ from types import SimpleNamespace
 import course_pages
 from gpt2ln import links
 from gpt2ln.grading.release import book_links, setup_source
-app = SimpleNamespace(srcdir={str(REPO / "book")!r}, env=SimpleNamespace(note_dependency=lambda path: None))
+app = SimpleNamespace(srcdir={str(REPO / "book")!r}, env=SimpleNamespace(note_dependency=lambda path: None),
+                      config=SimpleNamespace(language="en"))
 pages = {{a: course_pages.render_notebook(app, a) for a in {ASSIGNMENTS!r}}}
 print(json.dumps({{"pages": pages, "setup": setup_source(), "book": book_links("[c](../../book/chapters/x.md#y)"),
                   "links": {{a: links.launch_links(links.notebook_path(a)) for a in {ASSIGNMENTS!r}}}}}))
