@@ -50,6 +50,7 @@ class Language:
 @dataclass(frozen=True)
 class Profile:
     root: Path
+    id: str
     package: str
     checks: str
     solutions: Path
@@ -112,6 +113,7 @@ def load(path: Path) -> Profile:
         language = Language(tuple(language["metadata"].split(".")), language["variable"], dict(language["values"]))
     return Profile(
         root=root,
+        id=course.get("id", course["package"]),
         package=course["package"],
         checks=course.get("checks", course["package"]),
         solutions=root / course.get("solutions", "solutions"),

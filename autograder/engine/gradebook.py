@@ -20,12 +20,14 @@ import os
 import re
 from pathlib import Path
 
+from ..profile import current
 from .course import CONFIG_TEMPLATE, COURSE_SETTINGS
 
 SETTING = "c.CourseDirectory.db_url = "
 # nbgrader's default course_id is "", for which it makes no course row; SQLite does not enforce the foreign key
-# from an assignment to its course, PostgreSQL does. One id for the course's gradebook, all assignments in it.
-COURSE_ID = "gpt2ln"
+# from an assignment to its course, PostgreSQL does. One id for the course's gradebook (the profile's [course] id),
+# all assignments in it.
+COURSE_ID = current().id
 _LINE = re.compile(r"^c\.CourseDirectory\.db_url = (.*)$", re.MULTILINE)
 
 
