@@ -187,7 +187,7 @@ def update_catalog(english: Path, language: str) -> Path:
     nb = nbformat.read(english, as_version=4)
     for position, cell in enumerate(nb.cells, start=1):
         if translatable(cell):
-            template.add(cell.source, locations=[(f"{name}.ipynb", position)])
+            template.add(catalog_key(cell.source), locations=[(f"{name}.ipynb", position)])
     catalog = read_catalog(name, language)
     catalog.update(template)
     path = catalog_path(name, language)
@@ -195,6 +195,15 @@ def update_catalog(english: Path, language: str) -> Path:
     with path.open("wb") as handle:
         write_po(handle, catalog, width=0, ignore_obsolete=True, include_previous=True)
     return path
+
+
+BOOK_URL_KEY = "{BOOK_URL}"
+
+
+def catalog_key(markdown: str) -> str:
+    """A cell as its catalog knows it: the published book's address (a setting) written as ``{BOOK_URL}``,
+    so that a course published elsewhere (``GPT2LN_BOOK_URL``) still finds every translation."""
+    return markdown.replace(links.BOOK_URL, BOOK_URL_KEY)
 
 
 def edition_links(markdown: str, language: str) -> str:
@@ -216,10 +225,11 @@ def translated(nb: nbformat.NotebookNode, catalog, language: str) -> tuple[nbfor
     missing = 0
     for cell in nb.cells:
         if translatable(cell):
-            message = catalog.get(cell.source)
+            message = catalog.get(catalog_key(cell.source))
             current_translation = message is not None and message.string and not message.fuzzy
             missing += not current_translation
-            cell.source = edition_links(message.string if current_translation else cell.source, language)
+            text = message.string.replace(BOOK_URL_KEY, links.BOOK_URL) if current_translation else cell.source
+            cell.source = edition_links(text, language)
     nb.cells.insert(1, language_cell(language))
     nb.metadata["gpt2ln"] = {"language": language}
     return nb, missing

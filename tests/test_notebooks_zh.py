@@ -96,7 +96,8 @@ def test_a_cell_without_a_current_translation_stays_english():
         nbformat.v4.new_markdown_cell("YOUR ANSWER HERE", metadata={"nbgrader": {"solution": True}}),
     ])
     catalog = Catalog(locale="zh_CN")
-    catalog.add(f"Read [Chapter 4]({page}).", f"读[第 4 章]({page})。")
+    key = "{BOOK_URL}/chapters/04_pre_ln.html#the-pre-ln-block"  # the catalog's own name for the book's address
+    catalog.add(f"Read [Chapter 4]({key}).", f"读[第 4 章]({key})。")
     catalog.add("Changed since.", "旧的译文。", flags=["fuzzy"])
     catalog.add("YOUR ANSWER HERE", "在此作答")
     chinese, missing = translated(nb, catalog, "zh_CN")
@@ -106,6 +107,20 @@ def test_a_cell_without_a_current_translation_stays_english():
         "Changed since.", "Never translated.", "YOUR ANSWER HERE"]
     assert "/zh_CN/chapters/04_pre_ln.html#the-pre-ln-block" in chinese.cells[2].source
     assert chinese.cells[1].get("id") == LANGUAGE_CELL_ID and nb.cells[1].cell_type == "markdown"  # a copy
+
+
+def test_a_course_published_elsewhere_keeps_its_translations(monkeypatch):
+    """The catalogs name the book's address {BOOK_URL}: with GPT2LN_BOOK_URL set, every cell still translates."""
+    monkeypatch.setattr(links, "BOOK_URL", "https://book.uni.example/ln")
+    page = f"{links.BOOK_URL}/chapters/04_pre_ln.html"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass"),
+                                         nbformat.v4.new_markdown_cell(f"Read [Chapter 4]({page}).")])
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Read [Chapter 4]({BOOK_URL}/chapters/04_pre_ln.html).",
+                "读[第 4 章]({BOOK_URL}/chapters/04_pre_ln.html)。")
+    chinese, missing = translated(nb, catalog, "zh_CN")
+    assert missing == 0
+    assert chinese.cells[2].source == "读[第 4 章](https://book.uni.example/ln/zh_CN/chapters/04_pre_ln.html)。"
 
 
 @pytest.mark.slow
