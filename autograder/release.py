@@ -56,7 +56,8 @@ VOLATILE_METADATA = ("execution", "collapsed", "scrolled", "trusted")
 # GPT2LN_LANG each time it makes a message).
 TRANSLATIONS = {
     "zh_CN": (
-        "# 反馈的语言：中文（本笔记本里检查的结果和自动评分器的评语）。删除这个单元，反馈就是英文。\n"
+        "# 反馈的语言：中文。删除这个单元格，在这里运行的检查就改用英文；\n"
+        "# 评分时，自动评分器仍按本笔记本的语言（中文）给出评语。\n"
         "import os\n"
         "\n"
         'os.environ["GPT2LN_LANG"] = "zh"'

@@ -78,7 +78,7 @@ def test_translations_use_the_editions_terms():
 def test_the_headings_are_the_chinese_editions():
     assert sections.HEADINGS_ZH == TERMS["headings"]
     for section in sections.ALL:
-        assert section.name_in("zh_CN") == f"第{section.chapter}章，{TERMS['headings'][section.title]}"
+        assert section.name_in("zh_CN") == f"第 {section.chapter} 章，{TERMS['headings'][section.title]}"
 
 
 def test_a_chinese_reference_points_at_the_chinese_book_and_is_found():
@@ -90,7 +90,7 @@ def test_a_chinese_reference_points_at_the_chinese_book_and_is_found():
     with i18n.using("zh"):
         reference = str(m1)
         text = f"误区一：……。参见{reference}。又见{sections.ATTENTION_MASK.name}。"
-    assert reference == f"第5章，误区一：残差连接在层归一化之后 ({m1.url_in('zh_CN')})"
+    assert reference == f"第 5 章，误区一：残差连接在层归一化之后 ({m1.url_in('zh_CN')})"
     found = sections.find(text)
     mask = sections.ATTENTION_MASK
     assert [(text[a:b], s) for a, b, s in found] == [(reference, m1), (mask.name_in("zh_CN"), mask)]
@@ -123,7 +123,7 @@ def test_misconception_1_is_diagnosed_in_chinese_and_in_english(monkeypatch):
     monkeypatch.setenv("GPT2LN_LANG", "zh")
     chinese = failure(checks.pre_ln_block_forward, block)
     assert chinese.startswith("PreLNBlock：前向传播：你的 PreLNBlock 与一个已知错误相符。误区一：")
-    assert "参见第5章，误区一：残差连接在层归一化之后" in chinese
+    assert "参见第 5 章，误区一：残差连接在层归一化之后" in chinese
     assert f"{links.BOOK_URL}/zh_CN/chapters/05_misconceptions.html#{sections.MISCONCEPTION_1.anchor}" in chinese
     assert "检查测得的结果：" in chinese and "Misconception" not in chinese and "See " not in chinese
     assert chinese.count("参见") == 1
@@ -137,7 +137,7 @@ def test_misconception_1_is_diagnosed_in_chinese_and_in_english(monkeypatch):
 def test_a_wrong_layernorm_and_a_crash_are_explained_in_chinese(monkeypatch):
     monkeypatch.setenv("GPT2LN_LANG", "zh_CN")
     unbiased = failure(checks.layernorm_forward, MISTAKES["unbiased_variance"].build)
-    assert "你的 LayerNorm 用的是无偏方差" in unbiased and "参见第2章，层归一化：有偏方差" in unbiased
+    assert "你的 LayerNorm 用的是无偏方差" in unbiased and "参见第 2 章，层归一化：有偏方差" in unbiased
 
     def crashes(*args):
         raise NotImplementedError()

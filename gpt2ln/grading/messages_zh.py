@@ -63,9 +63,9 @@ MESSAGES = {
     "could not learn.": "它的前向传播是对的，但上游的一切（包括它自己的增益与偏置）都得不到梯度：网络无法学习。",
     "You used the exact GELU (with erf) instead of the tanh approximation": "你用的是精确 GELU（含 erf），而不是 tanh 近似",
     "GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs by up to "
-    "~1e-3, enough that pretrained logits no longer match: write the tanh formula, or ask PyTorch's GELU for its tanh "
+    "about 5e-4, enough that pretrained logits no longer match: write the tanh formula, or ask PyTorch's GELU for its tanh "
     "approximation.":
-        "GPT-2 训练时用的是 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))。精确的 x * Phi(x) 与它最多相差约 1e-3，"
+        "GPT-2 训练时用的是 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))。精确的 x * Phi(x) 与它最多相差约 5e-4，"
         "足以让预训练模型的 logits 对不上：请写出 tanh 公式，或让 PyTorch 的 GELU 使用 tanh 近似。",
     "You used the sigmoid approximation x * sigmoid(1.702 x)": "你用的是 sigmoid 近似 x * sigmoid(1.702 x)",
     "GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).":
@@ -249,7 +249,7 @@ MESSAGES = {
     "Your code raised it at {where}": "出错的是你的代码：{where}",
     "{title}: not answered yet. Your code still raises NotImplementedError: replace `raise NotImplementedError()` in "
     "the answer cell with your code.":
-        "{title}：尚未作答。你的代码仍在抛出 NotImplementedError：请把答题单元格中的 `raise NotImplementedError()` "
+        "{title}：尚未作答。你的代码仍在抛出 NotImplementedError：请把答案单元格中的 `raise NotImplementedError()` "
         "换成你的代码。",
     "{title}: your code raised an error: {message}": "{title}：你的代码出错了：{message}",
     "passed": "通过",
@@ -452,10 +452,13 @@ MESSAGES = {
     "Attention maps (B, T, n_embd) to (B, T, n_embd): got {shape}.": "注意力把 (B, T, n_embd) 映射为 (B, T, n_embd)：得到的是 {shape}。",
     "Your attention output contains NaN or inf: does some query have no key it may attend to? See {section}.":
         "你的注意力输出含有 NaN 或 inf：是不是某个查询没有任何可以关注的键？参见{section}。",
-    "Changing the tokens after position {t} changed the output at positions 0..{t}: your attention looks at the "
-    "future. Mask the keys j > i before the softmax. See {section}.":
-        "改变位置 {t} 之后的 token，却改变了位置 0..{t} 的输出：你的注意力看到了未来。请在 softmax 之前屏蔽 j > i 的键。"
-        "参见{section}。",
+    "Changing the tokens after position {t} changed the output at positions 0..{t}: information reaches them from the "
+    "future. Either the keys j > i are not masked before the softmax ({section}), or the heads are split or merged "
+    "across the time axis: a reshape or view of (B, T, C) to (B, n_head, T, head_dim), or back, without the transpose "
+    "({heads}).":
+        "改变位置 {t} 之后的 token，却改变了位置 0..{t} 的输出：信息从未来流到了这些位置。要么是在 softmax 之前没有屏蔽 "
+        "j > i 的键（{section}），要么是拆分或合并注意力头时跨越了时间轴：把 (B, T, C) 重排为 (B, n_head, T, head_dim)"
+        "（或反过来）时用了 reshape 或 view 而没有转置（{heads}）。",
     "The first position can attend only to itself, so its output must be c_proj(v_0); yours differs. Is the diagonal "
     "masked (off by one), or are q, k, v split in another order than q, k, v? See {section}.":
         "第一个位置只能关注它自己，所以它的输出必须是 c_proj(v_0)；你的结果与之不同。是对角线被屏蔽了（错了一位），"
@@ -560,12 +563,16 @@ MESSAGES = {
         "(in_features, out_features)，而 nn.Linear 是 (out, in)。参见{section}。",
     "load_hf_state_dict(model, state_dict) must return the model it loaded into.":
         "load_hf_state_dict(model, state_dict) 必须返回它加载进去的那个模型。",
-    "`{name}` holds the transpose of the checkpoint's matrix. Hugging Face keeps c_attn, c_proj and c_fc as Conv1D "
-    "layers, whose weight is (in_features, out_features): transpose *every* one of them into nn.Linear, square ones "
-    "(attn.c_proj) included, by name rather than by shape. See {section}.":
-        "`{name}` 中存的是检查点矩阵的转置。Hugging Face 把 c_attn、c_proj 和 c_fc 存为 Conv1D 层，其权重形状是 "
+    "`{name}` holds the checkpoint's matrix as it is, where nn.Linear needs its transpose. Hugging Face keeps c_attn, "
+    "c_proj and c_fc as Conv1D layers, whose weight is (in_features, out_features): transpose *every* one of them into "
+    "nn.Linear, square ones (attn.c_proj) included, by name rather than by shape. See {section}.":
+        "`{name}` 中存的是检查点中原样的矩阵，而 nn.Linear 需要的是它的转置。Hugging Face 把 c_attn、c_proj 和 c_fc 存为 Conv1D 层，其权重形状是 "
         "(in_features, out_features)：要把它们*每一个*都转置后放进 nn.Linear，方阵（attn.c_proj）也不例外；"
         "请按名字而不是按形状来判断。参见{section}。",
+    "Your logits are lm_head of the last block's output: ln_f is never applied. GPT-2 normalises the stream once, "
+    "after the last block and before lm_head. See {section}.":
+        "你的 logits 是 lm_head 作用在最后一个块的输出上：ln_f 从未被调用。GPT-2 在最后一个块之后、lm_head 之前"
+        "对残差流做一次归一化。参见{section}。",
     "`{name}` was not loaded: it still holds its initial value. Copy every tensor of the state dict (the names start "
     "with 'transformer.'). See {section}.":
         "`{name}` 没有被加载：它仍是初始值。请复制 state dict 中的每一个张量（名字以 'transformer.' 开头）。参见{section}。",

@@ -225,8 +225,8 @@ GELU = _table("gelu", {
     "exact_gelu": (GeluKnobs(form="erf"), Explanation(
         lazy("You used the exact GELU (with erf) instead of the tanh approximation"),
         lazy("GPT-2 was trained with 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact x * Phi(x) differs by "
-             "up to ~1e-3, enough that pretrained logits no longer match: write the tanh formula, or ask PyTorch's "
-             "GELU for its tanh approximation."), S.GELU_TANH)),
+             "up to about 5e-4, enough that pretrained logits no longer match: write the tanh formula, or ask "
+             "PyTorch's GELU for its tanh approximation."), S.GELU_TANH)),
     "sigmoid_gelu": (GeluKnobs(form="sigmoid"), Explanation(
         lazy("You used the sigmoid approximation x * sigmoid(1.702 x)"),
         lazy("GPT-2 uses the tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."), S.GELU_TANH)),

@@ -105,7 +105,10 @@ def _embedding_dropout(model, idx, cfg):
         x = torch.zeros(*idx.shape, cfg.n_embd)
         for block in model.h:
             x = block(x)
-        expected = model.lm_head(model.ln_f(x))
+        expected, skipped = model.lm_head(model.ln_f(x)), model.lm_head(x)
+    assert torch.allclose(logits, expected, atol=1e-5) or not torch.allclose(logits, skipped, atol=1e-5), (
+        _("Your logits are lm_head of the last block's output: ln_f is never applied. GPT-2 normalises the stream "
+          "once, after the last block and before lm_head. See {section}.").format(section=S.GPT2_MODEL))
     assert torch.allclose(logits, expected, atol=1e-5), (
         _("With drop.p = 1 in training mode every embedding is zeroed, so the blocks see only zeros; your logits are "
           "not what your own blocks, ln_f and lm_head make of zeros. Apply `drop` to the sum of the two embeddings, "
@@ -159,7 +162,8 @@ def _compare_loaded(loaded: nn.Module, expected: nn.Module, initial: dict):
             continue
         if got.shape == want.t().shape and torch.allclose(got, want.t()) if want.dim() == 2 else False:
             raise AssertionError(
-                _("`{name}` holds the transpose of the checkpoint's matrix. Hugging Face keeps c_attn, c_proj and "
+                _("`{name}` holds the checkpoint's matrix as it is, where nn.Linear needs its transpose. Hugging "
+                  "Face keeps c_attn, c_proj and "
                   "c_fc as Conv1D layers, whose weight is (in_features, out_features): transpose *every* one of "
                   "them into nn.Linear, square ones (attn.c_proj) included, by name rather than by shape. See "
                   "{section}.").format(

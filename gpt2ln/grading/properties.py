@@ -166,9 +166,11 @@ def attention_properties(CausalSelfAttention):
         x2[:, t + 1 :] = torch.randn(2, T - t - 1, 12)
         y2 = forward(attn, x2, what="CausalSelfAttention")
         assert torch.allclose(y[:, : t + 1], y2[:, : t + 1], atol=1e-5), (
-            _("Changing the tokens after position {t} changed the output at positions 0..{t}: your attention looks at "
-              "the future. Mask the keys j > i before the softmax. See {section}.").format(
-                  t=t, section=S.ATTENTION_MASK))
+            _("Changing the tokens after position {t} changed the output at positions 0..{t}: information reaches "
+              "them from the future. Either the keys j > i are not masked before the softmax ({section}), or the heads "
+              "are split or merged across the time axis: a reshape or view of (B, T, C) to (B, n_head, T, head_dim), "
+              "or back, without the transpose ({heads}).").format(
+                  t=t, section=S.ATTENTION_MASK, heads=S.ATTENTION_HEADS))
     with torch.no_grad():  # the first token attends only to itself: its output is c_proj(v_0)
         v0 = attn.c_attn(x[:, :1])[..., 24:]
         alone = attn.c_proj(v0)

@@ -12,7 +12,7 @@ the heading: docutils' ``make_id`` of the heading's text,
 The chapter sources live in ``book/chapters/``. ``ALL`` lists every section, so that the
 feedback page can turn each reference back into a link (``find``).
 
-In Chinese (``GPT2LN_LANG=zh``, see :mod:`.i18n`) a reference is "第5章，误区一：残差连接在层归一化之后
+In Chinese (``GPT2LN_LANG=zh``, see :mod:`.i18n`) a reference is "第 5 章，误区一：残差连接在层归一化之后
 (BOOK_URL/zh_CN/chapters/05_misconceptions.html#misconception-1-...)": the heading as the Chinese
 edition translates it (``HEADINGS_ZH``, a copy of ``book/locales/zh_CN/terms.toml``'s [headings],
 since the package is installed without the book), the page of the Chinese edition, the same anchor.
@@ -64,9 +64,9 @@ class Section:
     language: str | None = field(default=None, compare=False)  # None: the language messages are made in
 
     def name_in(self, lang: str) -> str:
-        """How a message names it: "Chapter 5, Misconception 1: the residual ...", "第5章，误区一：..."."""
+        """How a message names it: "Chapter 5, Misconception 1: the residual ...", "第 5 章，误区一：..."."""
         if lang == "zh_CN":
-            return f"第{self.chapter}章，{HEADINGS_ZH[self.title]}"
+            return f"第 {self.chapter} 章，{HEADINGS_ZH[self.title]}"
         return f"Chapter {self.chapter}, {self.title}"
 
     def url_in(self, lang: str) -> str:

@@ -8,7 +8,7 @@ TRANSPOSE = "ours[name].copy_(value.t() if name.endswith(conv1d) else value)"
 WRONG = {
     "conv1d_not_transposed_when_square": Submission(
         patches={"load_hf": [(TRANSPOSE, "ours[name].copy_(value if value.shape == ours[name].shape else value.t())")]},
-        expect="holds the transpose of the checkpoint's matrix"),
+        expect="holds the checkpoint's matrix as it is, where nn.Linear needs its transpose"),
     "conv1d_never_transposed": Submission(
         patches={"load_hf": [(TRANSPOSE, "ours[name].copy_(value)")]},
         expect="Conv1D weight was not transposed"),
