@@ -23,6 +23,13 @@ which Colab cannot open.
 A notebook that does not exist yet fails the build with a warning (the build runs with
 warnings as errors), unless ``BOOK_ALLOW_MISSING_NOTEBOOKS=1`` is set while developing.
 
+It builds the Chinese edition from the same sources (``tools/build_book.py``: Sphinx gettext,
+``language = zh_CN``): the exercise pages render and launch the Chinese notebooks, every page
+links to its twin in the other language, the words Sphinx's i18n misses for MyST-NB pages are
+translated here (glued numbers in a translated paragraph, display formulas, the sidebar's
+captions, the title and footer), and an English paragraph with no current translation is named
+in a warning.
+
 It also keeps the execution cache honest. jupyter-cache re-runs a chapter when the chapter's
 code changes, but not when the library it imports does: a new default in
 ``gpt2ln.experiments`` would leave yesterday's numbers in today's text. So the cache is
@@ -93,8 +100,8 @@ WORDS = {
         "launch_links": LAUNCH_TEXT,
     },
     "zh_CN": {
-        "written": "你的回答（书面作答，评分单元 `{grade_id}`，{points}）",
-        "answer": "你的回答（评分单元 `{grade_id}`）",
+        "written": "你的回答（书面作答，评分单元格 `{grade_id}`，{points}）",
+        "answer": "你的回答（评分单元格 `{grade_id}`）",
         "tests": "测试（`{grade_id}`，{points}；评分时还会运行更多隐藏测试）",
         "task": "任务（`{grade_id}`）",
         "points": lambda n: f"{n:g} 分",
@@ -220,7 +227,7 @@ the repository, run `make venv`, and grade with `python -m autograder` ({{doc}}`
     "zh_CN": """\
 | 在哪里 | 怎么做 |
 | --- | --- |
-| Colab | [在 Colab 中打开第一个笔记本]({colab})；它的第一个单元会安装课程的 Python 包 |
+| Colab | [在 Colab 中打开第一个笔记本]({colab})；它的第一个单元格会安装课程的 Python 包 |
 | Binder | [在 Binder 上启动 JupyterLab]({binder})，一切都已装好 |
 | 你自己的电脑 | `git clone {repository}`，然后 `make venv` 和 `.venv/bin/jupyter lab`；或者只装 Python 包：{package} |
 | JupyterHub | 每个作业页面的启动菜单（火箭图标）里都有 nbgitpuller 链接 |
