@@ -41,6 +41,9 @@ OWNER, REPOSITORY = github_parts()
 BOOK_URL = os.environ.get("GPT2LN_BOOK_URL", f"https://{OWNER.lower()}.github.io/{REPOSITORY}").rstrip("/")
 
 
+LANGUAGES = ("en", "zh_CN")  # the course's editions: English, and each translation under <language>/
+
+
 def book_page(page: str, anchor: str = "", language: str = "en") -> str:
     """The HTML address of a book page, e.g. ``book_page("chapters/05_misconceptions", "misconception-1")``.
 

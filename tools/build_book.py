@@ -28,11 +28,13 @@ from pathlib import Path
 
 from jupyter_book.sphinx import build_sphinx
 
+from gpt2ln import links
+
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 BUILD = BOOK / "_build"
 LOCALES = BOOK / "locales"
-LANGUAGES = {"en": BUILD / "html", "zh_CN": BUILD / "html" / "zh_CN"}
+LANGUAGES = {language: BUILD / "html" / ("" if language == "en" else language) for language in links.LANGUAGES}
 TRANSLATIONS = [language for language in LANGUAGES if language != "en"]
 
 

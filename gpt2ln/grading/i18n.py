@@ -26,7 +26,8 @@ import unicodedata
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-LANGUAGES = ("en", "zh_CN")
+from gpt2ln.links import LANGUAGES  # noqa: F401  (the editions, declared once with the book's addresses)
+
 _override: ContextVar[str | None] = ContextVar("gpt2ln_language", default=None)
 
 
