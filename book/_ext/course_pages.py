@@ -37,6 +37,7 @@ dropped whenever the source of the ``gpt2ln`` package has changed since the last
 every chapter runs again; an unchanged rebuild still runs nothing.
 """
 
+import gettext
 import hashlib
 import html
 import json
@@ -49,7 +50,6 @@ from pathlib import Path
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
@@ -455,10 +455,15 @@ def page_catalog(transform: SphinxTransform):
     """The translation catalog of the page being read, or None in the English and gettext builds."""
     if language(transform.app) == "en" or transform.app.builder.name == "gettext":
         return None
+    # the .mo Sphinx compiled before reading, through the standard library, which caches it: not
+    # sphinx.locale.init, which chains one more fallback onto Sphinx's own translator at every call
     domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
-    catalog, found = init_locale([Path(transform.env.srcdir) / d for d in transform.config.locale_dirs],
-                                 transform.config.language, domain)
-    return catalog if found else None
+    for folder in transform.config.locale_dirs:
+        catalog = gettext.translation(domain, Path(transform.env.srcdir) / folder, [transform.config.language],
+                                      fallback=True)
+        if type(catalog) is not gettext.NullTranslations:
+            return catalog
+    return None
 
 
 def setup(app: Sphinx):
